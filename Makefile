@@ -1,0 +1,35 @@
+# Thin wrapper around CMake. Targets: all (build), demo, test, install, clean.
+#   make test SANITIZE=1     ASan+UBSan build in build-asan/
+#   make install PREFIX=/usr/local DESTDIR=/tmp/stage
+PREFIX   ?= /usr/local
+SANITIZE ?= 0
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build-asan
+CMAKE_FLAGS += -DMMIPC_SANITIZE=ON
+else
+BUILD ?= build
+endif
+
+.PHONY: all configure demo test install clean
+
+all: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+configure:
+	@test -f $(BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+demo: all
+	$(BUILD)/bin/mmipc demo
+
+test: all
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+install: all
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,353 @@
+/*
+ * mmipc.h - inter-process communication over mmap'd shared memory (Linux).
+ *
+ * This is the whole public API of libmmipc. Read these caveats first:
+ *
+ *  - Every call that can fail returns 0 (or a non-negative count) on success
+ *    and a NEGATIVE error code on failure: either -errno (-ENOENT, -EEXIST,
+ *    -EACCES, ...) or one of mmipc's own codes below (-MMIPC_EBADMAGIC, ...).
+ *    errno itself is never the way an error is reported. mmipc_strerror()
+ *    names both kinds.
+ *
+ *  - A region is shared with other processes, and they are not trusted:
+ *    everything libmmipc reads from a region's header is validated before it
+ *    is used. The bytes of a region's data area are yours: libmmipc does not
+ *    interpret them, so code that reads data written by another process must
+ *    validate it too.
+ *
+ *  - A region is addressed by one string:
+ *        "shm:NAME"      POSIX shared memory (a file in /dev/shm, or in the
+ *                        directory named by $MMIPC_SHM_DIR). NAME is 1..200
+ *                        bytes of [A-Za-z0-9._-], not starting with '.'.
+ *        "file:PATH"     a memory-mapped file; any address containing '/'
+ *                        is taken as a file path too ("./x", "/tmp/x").
+ *        "anon"          MAP_SHARED|MAP_ANONYMOUS: shared with the children
+ *                        the creator fork()s afterwards, nothing else.
+ *        "memfd"         an anonymous memory file (memfd_create) sealed
+ *                        against shrinking; share it by fork() or by passing
+ *                        its descriptor (mmipc_region_send_fd()).
+ *
+ *  - Space is reserved at creation (posix_fallocate), so a full /dev/shm or
+ *    disk is -ENOSPC from mmipc_region_create(), not SIGBUS later. A shm: or
+ *    file: region that ANOTHER process truncates afterwards can still raise
+ *    SIGBUS when its truncated pages are touched: the kernel gives no way to
+ *    prevent that for named files. Give regions to trusted uids only (the
+ *    default mode is 0600), or use memfd, whose size cannot shrink.
+ *
+ *  - Handles (mmipc_region *) are process-local. One handle may be used by
+ *    several threads for reading; close/resize/refresh need external
+ *    serialisation against every other use of the same handle.
+ *
+ *  - After fork(), the child inherits the mapping and may use the parent's
+ *    handle; each process must close its own copy.
+ */
+#ifndef MMIPC_H
+#define MMIPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(MMIPC_BUILDING) && defined(__GNUC__)
+#define MMIPC_API __attribute__((visibility("default")))
+#else
+#define MMIPC_API
+#endif
+
+#define MMIPC_VERSION_MAJOR 0
+#define MMIPC_VERSION_MINOR 1
+#define MMIPC_VERSION_PATCH 0
+#define MMIPC_VERSION_STRING "0.1.0"
+
+/** The library's version string ("0.1.0"), which may differ from the header's. */
+MMIPC_API const char *mmipc_version(void);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * mmipc's own error codes, returned negated like -errno. They sit above the
+ * kernel's errno range (which ends at 4095), so they never collide.
+ */
+enum {
+	MMIPC_EBASE = 8000,
+	MMIPC_EBADMAGIC,	/* not an mmipc region (wrong magic number) */
+	MMIPC_EVERSION,		/* layout version this library does not know */
+	MMIPC_EFORMAT,		/* made by an incompatible build (endianness, word size) */
+	MMIPC_EKIND,		/* a region of another kind than the one asked for */
+	MMIPC_ETRUNC,		/* header sizes do not fit the file or mapping */
+	MMIPC_ENOTREADY,	/* the creator never finished initialising it */
+	MMIPC_EOWNER,		/* owned by another uid (see MMIPC_F_ANY_UID) */
+	MMIPC_EBADNAME,		/* invalid region address or name */
+	MMIPC_ELAST
+};
+
+/**
+ * mmipc_strerror - describe an error code.
+ * @err: a code returned by libmmipc, negative or positive (-ENOENT and ENOENT
+ *       give the same text); 0 gives "success".
+ *
+ * Returns a static string; never NULL. Thread-safe.
+ */
+MMIPC_API const char *mmipc_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Regions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Kinds of object a region holds; the kind is fixed at creation. */
+enum {
+	MMIPC_KIND_ANY = 0,	/* for open: accept any kind */
+	MMIPC_KIND_RAW = 1,	/* a plain data area, laid out by the application */
+	MMIPC_KIND_RING = 2,	/* reserved for channels (later) */
+	MMIPC_KIND_QUEUE = 3,
+	MMIPC_KIND_BCAST = 4,
+	MMIPC_KIND_BOARD = 5,
+	MMIPC_KIND_JOURNAL = 6,
+};
+
+/** mmipc_kind_name - "raw", "ring", ...; "unknown" for anything else. */
+MMIPC_API const char *mmipc_kind_name(uint32_t kind);
+
+/* Backends, as reported in struct mmipc_region_info. */
+enum {
+	MMIPC_BACKEND_SHM = 1,
+	MMIPC_BACKEND_FILE = 2,
+	MMIPC_BACKEND_ANON = 3,
+	MMIPC_BACKEND_MEMFD = 4,
+};
+
+/* Region state word values (struct mmipc_region_info.state). */
+enum {
+	MMIPC_STATE_INIT = 0,		/* being created; not usable yet */
+	MMIPC_STATE_READY = 0x59444552,	/* "REDY": published by the creator */
+};
+
+/* Flags for create/open/unlink/stat; unknown bits give -EINVAL. */
+#define MMIPC_F_RDONLY	 0x0001u /* open: map read-only (PROT_READ) */
+#define MMIPC_F_ANY_UID	 0x0002u /* open: accept a region owned by another uid */
+#define MMIPC_F_FORCE	 0x0004u /* unlink: remove even if not an mmipc region */
+#define MMIPC_F_NOWAIT	 0x0008u /* open: do not wait for READY (fail at once) */
+#define MMIPC_F_PLAIN	 0x0010u /* open: map a plain file that has no mmipc
+				  * header (memory-mapped file I/O); the data
+				  * area is the whole file, kind is RAW */
+
+/* Flags for mmipc_region_sync(). */
+#define MMIPC_SYNC_ASYNC 0x0001u /* schedule write-back and return (MS_ASYNC) */
+
+/* The default mode of a new named region, whatever the umask. */
+#define MMIPC_DEFAULT_MODE 0600
+
+/* How long open waits for a region to become READY, by default. */
+#define MMIPC_OPEN_TIMEOUT_MS 1000
+
+/* The largest data size any region may have (1 TiB). */
+#define MMIPC_MAX_SIZE (UINT64_C(1) << 40)
+
+typedef struct mmipc_region mmipc_region;
+
+/* A decoded region header plus what the file system says of it. */
+struct mmipc_region_info {
+	uint32_t version;	/* layout version */
+	uint32_t kind;		/* MMIPC_KIND_* */
+	uint32_t state;		/* MMIPC_STATE_* */
+	uint32_t backend;	/* MMIPC_BACKEND_* */
+	uint64_t total_size;	/* bytes mapped: header + data */
+	uint64_t data_off;	/* offset of the data area from the start */
+	uint64_t data_size;	/* bytes of the data area */
+	int32_t creator_pid;
+	uint32_t creator_uid;
+	uint64_t creator_start;	/* creator's start time, clock ticks after boot */
+	int64_t ctime_ns;	/* creation time, CLOCK_REALTIME nanoseconds */
+	int32_t creator_alive;	/* 1 alive, 0 dead, -1 cannot tell */
+	uint32_t owner_uid;	/* st_uid of the file (creator_uid for anon) */
+	uint32_t mode;		/* permission bits of the file (0 for anon) */
+	uint32_t seals;		/* F_GET_SEALS bits (memfd), else 0 */
+	uint64_t file_size;	/* st_size of the file (total_size for anon) */
+	uint64_t params[4];	/* kind parameters (meaning depends on kind) */
+	uint64_t reserved[6];	/* zero; room to grow without breaking the ABI */
+};
+
+/**
+ * mmipc_region_create - create a new region and map it read-write.
+ * @out:   receives the handle on success (untouched on failure).
+ * @addr:  "shm:NAME", "file:PATH" (or a path with '/'), "anon" or "memfd".
+ * @size:  bytes of data area wanted, 1..MMIPC_MAX_SIZE. The header page comes
+ *         on top of it; the data area starts page-aligned.
+ * @mode:  permission bits for shm:/file: (0 means MMIPC_DEFAULT_MODE, 0600);
+ *         applied exactly, whatever the umask. Ignored for anon/memfd.
+ * @flags: must be 0 for now.
+ *
+ * A named region appears under its name only once it is complete and READY
+ * (it is built in an unnamed file and linked into place), so a crash during
+ * create leaves nothing behind and openers never see a half-built header.
+ *
+ * Errors: -MMIPC_EBADNAME bad address; -EINVAL zero size or bad mode/flags;
+ * -EFBIG size over MMIPC_MAX_SIZE or over the backend's or RLIMIT_FSIZE's
+ * limit; -EEXIST the name exists (also when it is a symlink); -ENOSPC no room
+ * (full /dev/shm, full disk); -EACCES, -ENOENT (missing directory), -ENOMEM,
+ * -EMFILE and other errno values from open/fallocate/mmap.
+ */
+MMIPC_API int mmipc_region_create(mmipc_region **out, const char *addr,
+				  uint64_t size, unsigned mode, unsigned flags);
+
+/**
+ * mmipc_region_open - map an existing region.
+ * @kind:  MMIPC_KIND_* the caller expects, or MMIPC_KIND_ANY.
+ * @flags: MMIPC_F_RDONLY, MMIPC_F_ANY_UID, MMIPC_F_NOWAIT, MMIPC_F_PLAIN.
+ *
+ * Waits up to MMIPC_OPEN_TIMEOUT_MS for the region to become READY.
+ *
+ * With MMIPC_F_PLAIN, any regular file (shm: or file:) is mapped as it is:
+ * no header is read, the data area is the whole file (offset 0), @kind must
+ * be MMIPC_KIND_ANY or MMIPC_KIND_RAW, and an empty file is -EINVAL. Writes
+ * through the pointer land in the file (mmipc_region_sync() forces them to
+ * disk); mmipc_region_resize() grows the file.
+ *
+ * Errors: -ENOENT no such region; -EACCES permission denied; -ELOOP the
+ * path is a symbolic link (never followed); -MMIPC_EBADNAME bad address;
+ * -MMIPC_EBADMAGIC not an mmipc region; -MMIPC_EVERSION unsupported layout
+ * version; -MMIPC_EFORMAT incompatible build; -MMIPC_EKIND other kind;
+ * -MMIPC_ETRUNC sizes in the header do not fit the file; -MMIPC_ENOTREADY
+ * not READY in time; -MMIPC_EOWNER owned by another uid; -EINVAL for "anon"
+ * or "memfd" (they have no name: inherit them or pass the descriptor).
+ */
+MMIPC_API int mmipc_region_open(mmipc_region **out, const char *addr,
+				uint32_t kind, unsigned flags);
+
+/** mmipc_region_open_timeout - mmipc_region_open() with its own READY wait
+ *  (milliseconds; 0 = do not wait, -1 = forever). */
+MMIPC_API int mmipc_region_open_timeout(mmipc_region **out, const char *addr,
+					uint32_t kind, unsigned flags,
+					int timeout_ms);
+
+/**
+ * mmipc_region_open_fd - map a region from a descriptor (a memfd received
+ * over a socket, a file opened by the caller). The descriptor is duplicated;
+ * the caller keeps its own. Same validation and errors as open, plus -EBADF.
+ */
+MMIPC_API int mmipc_region_open_fd(mmipc_region **out, int fd, uint32_t kind,
+				   unsigned flags);
+
+/**
+ * mmipc_region_close - unmap and release a handle. NULL is allowed.
+ * Always frees the handle; returns 0, or the first error met while unmapping
+ * or closing (the rest is still released).
+ */
+MMIPC_API int mmipc_region_close(mmipc_region *r);
+
+/**
+ * mmipc_region_unlink - remove a named region (shm: or file:). Processes that
+ * have it mapped keep using it; the memory is freed when the last one closes.
+ * Refuses (-MMIPC_EBADMAGIC) to remove a file that is not an mmipc region
+ * unless MMIPC_F_FORCE is given; never follows a symlink (-ELOOP).
+ * Errors: -ENOENT, -EACCES, -EPERM, -MMIPC_EBADNAME, -EINVAL (anon, memfd).
+ */
+MMIPC_API int mmipc_region_unlink(const char *addr, unsigned flags);
+
+/**
+ * mmipc_region_resize - grow the data area to @size bytes (shm:, file:,
+ * memfd). The handle is remapped and its data pointer may change. Other
+ * processes keep their old size until they reopen or call
+ * mmipc_region_refresh(). Shrinking is refused.
+ * Errors: -EINVAL smaller than now or read-only handle; -EOPNOTSUPP anon;
+ * -EFBIG; -ENOSPC; -ENOMEM; -EPERM (a seal forbids growing).
+ */
+MMIPC_API int mmipc_region_resize(mmipc_region *r, uint64_t size);
+
+/**
+ * mmipc_region_refresh - pick up a size change made by another process.
+ * Returns 1 if the handle was remapped (data pointer may have changed), 0 if
+ * the size was unchanged, or a negative error (-MMIPC_ETRUNC if the header
+ * no longer fits the file).
+ */
+MMIPC_API int mmipc_region_refresh(mmipc_region *r);
+
+/**
+ * mmipc_region_sync - write the mapping back to its file (msync). Blocks
+ * until written (MS_SYNC) unless MMIPC_SYNC_ASYNC. For shm:, anon and memfd
+ * there is no disk behind the memory and this is cheap and harmless.
+ */
+MMIPC_API int mmipc_region_sync(mmipc_region *r, unsigned flags);
+
+/** mmipc_region_data - start of the data area (page-aligned). */
+MMIPC_API void *mmipc_region_data(const mmipc_region *r);
+
+/** mmipc_region_size - bytes of the data area as this handle maps it. */
+MMIPC_API uint64_t mmipc_region_size(const mmipc_region *r);
+
+/** mmipc_region_fd - the region's descriptor, or -1 for anon. Owned by the
+ *  handle: do not close it. */
+MMIPC_API int mmipc_region_fd(const mmipc_region *r);
+
+/** mmipc_region_info - decode the header of an open region. Returns 0. */
+MMIPC_API int mmipc_region_info(const mmipc_region *r,
+				struct mmipc_region_info *info);
+
+/**
+ * mmipc_region_stat - open a named region read-only without waiting, decode
+ * its header and close it. Regions of other uids are read when the file's
+ * permissions allow. A region that is not READY is reported, not refused
+ * (info->state tells). Errors as for mmipc_region_open().
+ */
+MMIPC_API int mmipc_region_stat(const char *addr,
+				struct mmipc_region_info *info);
+
+/**
+ * mmipc_region_send_fd - send the region's descriptor over a connected UNIX
+ * socket (SCM_RIGHTS), with one byte of payload. The receiver calls
+ * mmipc_region_recv_fd(). Errors: -EINVAL anon region; errno of sendmsg.
+ */
+MMIPC_API int mmipc_region_send_fd(const mmipc_region *r, int sock);
+
+/**
+ * mmipc_region_recv_fd - receive a descriptor sent by mmipc_region_send_fd()
+ * and open it as mmipc_region_open_fd() does. Errors: -EBADMSG nothing or
+ * something else than one descriptor arrived; -EPIPE the peer closed the
+ * socket; errno of recvmsg; the errors of open.
+ */
+MMIPC_API int mmipc_region_recv_fd(mmipc_region **out, int sock, uint32_t kind,
+				   unsigned flags);
+
+/** mmipc_shm_dir - where shm: regions live: $MMIPC_SHM_DIR or "/dev/shm". */
+MMIPC_API const char *mmipc_shm_dir(void);
+
+/* ------------------------------------------------------------------------ */
+/* Futex helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * mmipc_futex_wait - sleep while *@word == @expected, until woken by
+ * mmipc_futex_wake() on the same word (in any process mapping it).
+ * @timeout_ms: 0 = do not sleep, -1 = no limit. Measured on CLOCK_MONOTONIC;
+ *              a signal does not cut the wait short (it is restarted with
+ *              the time left).
+ *
+ * Returns 0 when woken (possibly spuriously: re-check your condition),
+ * -EAGAIN if *@word != @expected on entry, -ETIMEDOUT when the time ran out,
+ * -EINVAL for a misaligned word.
+ *
+ * The lost wake-up race is the caller's: announce that you sleep (a waiter
+ * count), then re-read the condition, then wait on the value you read; the
+ * waker publishes, then reads the waiter count, and wakes only if non-zero.
+ * Both sides need a full barrier between their store and their load (see
+ * examples/writer.c and src/futex.c).
+ */
+MMIPC_API int mmipc_futex_wait(const uint32_t *word, uint32_t expected,
+			       int timeout_ms);
+
+/** mmipc_futex_wake - wake up to @n waiters (INT32_MAX: all) on @word.
+ *  Returns how many were woken, or a negative errno. */
+MMIPC_API int mmipc_futex_wake(uint32_t *word, int n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMIPC_H */
