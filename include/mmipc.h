@@ -165,7 +165,9 @@ struct mmipc_region_info {
 	uint32_t creator_uid;
 	uint64_t creator_start;	/* creator's start time, clock ticks after boot */
 	int64_t ctime_ns;	/* creation time, CLOCK_REALTIME nanoseconds */
-	int32_t creator_alive;	/* 1 alive, 0 dead, -1 cannot tell */
+	uint64_t creator_pidns;	/* creator's pid namespace (inode), 0 unknown */
+	int32_t creator_alive;	/* 1 alive, 0 dead, -1 cannot tell (e.g. made
+				 * in another pid namespace: a container) */
 	uint32_t owner_uid;	/* st_uid of the file (creator_uid for anon) */
 	uint32_t mode;		/* permission bits of the file (0 for anon) */
 	uint32_t seals;		/* F_GET_SEALS bits (memfd), else 0 */

@@ -47,6 +47,7 @@ static inline int neg_errno(void)
 uint64_t proc_start_time(int32_t pid);	/* 0 when it cannot be read */
 uint64_t proc_self_start_time(void);
 int proc_alive(int32_t pid, uint64_t start); /* 1 alive, 0 dead, -1 unknown */
+uint64_t proc_self_pidns(void);		/* 0 when it cannot be read */
 int64_t now_ns(clockid_t clk);
 
 /* futex.c */

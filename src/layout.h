@@ -36,7 +36,11 @@
  *    72   32 params[4]      creator, before READY      kind-specific, checked
  *                                                      by the kind's code
  *   104    4 flags          creator, before READY      informative only
- *   108   20 reserved0      zero
+ *   108    4 reserved0      zero
+ *   112    8 creator_pidns  creator, before READY      inode of its pid
+ *                                                      namespace: pids mean
+ *                                                      nothing outside it
+ *   120    8 reserved2      zero
  *   128    4 state          creator, release-store of  READY => every field
  *                           READY, last of all         above was written
  *   132    4 resize_gen     resize, release, after     bumped once per resize
@@ -99,7 +103,9 @@ struct mmipc_hdr {
 	int64_t ctime_ns;
 	uint64_t params[4];
 	uint32_t flags;
-	uint8_t reserved0[20];
+	uint32_t reserved0;
+	uint64_t creator_pidns;
+	uint8_t reserved2[8];
 	/* second cache line: the words that change after creation */
 	uint32_t state;
 	uint32_t resize_gen;
@@ -121,6 +127,7 @@ _Static_assert(offsetof(struct mmipc_hdr, creator_start) == 56, "start");
 _Static_assert(offsetof(struct mmipc_hdr, ctime_ns) == 64, "ctime_ns");
 _Static_assert(offsetof(struct mmipc_hdr, params) == 72, "params");
 _Static_assert(offsetof(struct mmipc_hdr, flags) == 104, "flags");
+_Static_assert(offsetof(struct mmipc_hdr, creator_pidns) == 112, "pidns");
 _Static_assert(offsetof(struct mmipc_hdr, state) == 128, "state");
 _Static_assert(offsetof(struct mmipc_hdr, state) % MMIPC_CACHELINE == 0,
 	       "state on its own cache line");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -108,6 +109,17 @@ int proc_alive(int32_t pid, uint64_t start)
 	if (start != 0 && now_start != start)
 		return 0; /* the pid was reused by another process */
 	return 1;
+}
+
+/* The inode of our pid namespace: a pid recorded in another namespace
+ * names some other process (or none) here. */
+uint64_t proc_self_pidns(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) < 0)
+		return 0;
+	return (uint64_t)st.st_ino;
 }
 
 int64_t now_ns(clockid_t clk)

@@ -87,6 +87,7 @@ static void hdr_init(struct mmipc_hdr *h, uint32_t kind, uint64_t total,
 	h->creator_uid = (uint32_t)geteuid();
 	h->creator_start = proc_self_start_time();
 	h->ctime_ns = now_ns(CLOCK_REALTIME);
+	h->creator_pidns = proc_self_pidns();
 	if (params != NULL)
 		memcpy(h->params, params, sizeof(h->params));
 }

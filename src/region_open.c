@@ -339,8 +339,13 @@ int mmipc_region_info(const mmipc_region *r, struct mmipc_region_info *info)
 		info->ctime_ns = READ_ONCE(h->ctime_ns);
 		for (int i = 0; i < 4; i++)
 			info->params[i] = READ_ONCE(h->params[i]);
+		info->creator_pidns = READ_ONCE(h->creator_pidns);
 		info->creator_alive =
-			proc_alive(info->creator_pid, info->creator_start);
+			info->creator_pidns != 0 &&
+					info->creator_pidns != proc_self_pidns()
+				? -1 /* another pid namespace: cannot tell */
+				: proc_alive(info->creator_pid,
+					     info->creator_start);
 	} else {
 		info->kind = MMIPC_KIND_RAW;
 		info->state = MMIPC_STATE_READY;
