@@ -90,9 +90,12 @@ static int validate(struct mmipc_region *r, uint32_t want_kind)
 	    size > total - off || total > (uint64_t)st.st_size)
 		return -MMIPC_ETRUNC;
 	if (total != r->map_size) {
+		int rc;
+
 		unmap(r);
-		if (map_fd(r, total) < 0)
-			return -ENOMEM;
+		rc = map_fd(r, total);
+		if (rc < 0)
+			return rc;
 	}
 	r->hdr = r->base;
 	r->data_off = off;
