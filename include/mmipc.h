@@ -233,6 +233,7 @@ MMIPC_API int mmipc_region_open_timeout(mmipc_region **out, const char *addr,
  * mmipc_region_open_fd - map a region from a descriptor (a memfd received
  * over a socket, a file opened by the caller). The descriptor is duplicated;
  * the caller keeps its own. Same validation and errors as open, plus -EBADF.
+ * A directory is -EISDIR (here and for open and stat).
  */
 MMIPC_API int mmipc_region_open_fd(mmipc_region **out, int fd, uint32_t kind,
 				   unsigned flags);
@@ -258,8 +259,8 @@ MMIPC_API int mmipc_region_unlink(const char *addr, unsigned flags);
  * memfd). The handle is remapped and its data pointer may change. Other
  * processes keep their old size until they reopen or call
  * mmipc_region_refresh(). Shrinking is refused.
- * Errors: -EINVAL smaller than now or read-only handle; -EOPNOTSUPP anon;
- * -EFBIG; -ENOSPC; -ENOMEM; -EPERM (a seal forbids growing).
+ * Errors: -EINVAL smaller than now; -EBADF read-only handle; -EOPNOTSUPP
+ * anon; -EFBIG; -ENOSPC; -ENOMEM; -EPERM (a seal forbids growing).
  */
 MMIPC_API int mmipc_region_resize(mmipc_region *r, uint64_t size);
 

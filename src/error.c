@@ -1,6 +1,7 @@
 /*
  * error.c - error texts, kind names and the library version.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "internal.h"
@@ -28,6 +29,8 @@ const char *mmipc_strerror(int err)
 {
 	const char *s;
 
+	if (err == INT_MIN)
+		return "unknown error"; /* -INT_MIN does not exist */
 	if (err < 0)
 		err = -err;
 	if (err == 0)

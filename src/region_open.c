@@ -232,7 +232,7 @@ int region_open_fd(struct mmipc_region **out, int fd, int backend,
 		rc = neg_errno();
 		goto fail;
 	}
-	rc = -MMIPC_EBADMAGIC;
+	rc = S_ISDIR(st.st_mode) ? -EISDIR : -MMIPC_EBADMAGIC;
 	if (!S_ISREG(st.st_mode))
 		goto fail;
 	rc = -MMIPC_EOWNER;
@@ -400,7 +400,7 @@ int mmipc_region_stat(const char *addr, struct mmipc_region_info *info)
 	if (fstat(fd, &st) < 0)
 		rc = neg_errno();
 	else if (!S_ISREG(st.st_mode))
-		rc = -MMIPC_EBADMAGIC;
+		rc = S_ISDIR(st.st_mode) ? -EISDIR : -MMIPC_EBADMAGIC;
 	else
 		rc = look(r, MMIPC_KIND_ANY, &state);
 	if (rc == NOT_YET)
