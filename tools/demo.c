@@ -20,6 +20,7 @@
  * MMIPC_LIBEXECDIR, where they are installed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -183,9 +184,12 @@ static int relay(struct runner *rn, const char *buf, size_t n)
 	return lines;
 }
 
-/* pump - relay the pipe until every writer of it is gone. Kills the kids
- * on a signal or at the deadline (and goes on reading to the end). */
-static void pump(struct runner *rn, int rfd, int wfd)
+/*
+ * pump - relay the pipe until every writer of it is gone. Kills the kids
+ * on a signal or at the deadline (and goes on reading to the end). *@wfd
+ * is the write end, kept open while staggered kids are still to start.
+ */
+static void pump(struct runner *rn, int rfd, int *wfd)
 {
 	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
 	char buf[4096];
@@ -194,7 +198,7 @@ static void pump(struct runner *rn, int rfd, int wfd)
 
 	for (;;) {
 		int64_t left = rn->deadline_ms - now_ms();
-		struct timespec ts = { left / 1000, (left % 1000) * 1000000 };
+		struct timespec ts;
 
 		if (!killed && (interrupted || left <= 0)) {
 			tool_errf("demo: %s; stopping the programs",
@@ -202,26 +206,38 @@ static void pump(struct runner *rn, int rfd, int wfd)
 			kill_all(rn);
 			rn->failed = killed = true;
 		}
-		/* Signals are blocked except inside ppoll: one that arrives
-		 * at any other moment is seen here on the next round. */
+		if (killed && *wfd >= 0) {
+			close(*wfd);	/* nobody else will start */
+			*wfd = -1;
+		}
+		ts.tv_sec = left > 0 ? left / 1000 : 0;
+		ts.tv_nsec = left > 0 ? (left % 1000) * 1000000 : 0;
+		/* SIGINT and SIGTERM are blocked except inside ppoll: one
+		 * that arrives at any other moment is seen on the next round,
+		 * never lost between the check above and the sleep. */
 		if (ppoll(&pfd, 1, killed ? NULL : &ts, &rn->run_mask) < 0) {
 			if (errno == EINTR)
 				continue;
 			tool_errf("demo: poll: %s", strerror(errno));
-			break;
+			kill_all(rn);
+			rn->failed = killed = true;
+			continue;
 		}
 		if (!pfd.revents)
-			continue;
+			continue;	/* timed out: handled above */
 		n = read(rfd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;	/* end of output: every kid is gone */
-		if (relay(rn, buf, (size_t)n) > 0 && rn->stagger &&
-		    rn->started < rn->nkids && !killed &&
-		    start(rn, &rn->kids[rn->started], wfd) < 0) {
-			kill_all(rn);
-			rn->failed = killed = true;
+		if (relay(rn, buf, (size_t)n) > 0 && *wfd >= 0 && !killed) {
+			if (start(rn, &rn->kids[rn->started], *wfd) < 0) {
+				kill_all(rn);
+				rn->failed = killed = true;
+			} else if (rn->started == rn->nkids) {
+				close(*wfd);
+				*wfd = -1;
+			}
 		}
 	}
 	if (rn->len)
@@ -239,26 +255,35 @@ static void reap(struct runner *rn)
 		while (waitpid(k->pid, &st, 0) < 0) {
 			if (errno != EINTR) {
 				tool_errf("demo: waitpid: %s", strerror(errno));
-				st = 0x7f00;	/* exit code 127 */
+				st = 0x7f00;	/* as exit code 127 */
 				break;
 			}
 		}
 		k->status = WIFEXITED(st) ? WEXITSTATUS(st) :
 			    128 + WTERMSIG(st);
 		k->pid = 0;
-		if (k->status != 0)
-			rn->failed = true;
+		if (k->status == 0)
+			continue;
+		rn->failed = true;
+		if (k->status > 128)
+			tool_errf("demo: %s was killed by signal %d",
+				  strrchr(k->argv[0], '/') + 1,
+				  k->status - 128);
+		else
+			tool_errf("demo: %s failed (exit status %d)",
+				  strrchr(k->argv[0], '/') + 1, k->status);
 	}
 }
 
 /*
- * run - run @rn's kids to their end (see struct runner), at most
+ * run - run @rn's kids to their end (see struct runner), for at most
  * @timeout_ms. Returns 0 if all of them exited 0 in time.
  */
 static int run(struct runner *rn, int64_t timeout_ms)
 {
 	int fds[2];
 
+	/* The kids and ppoll run with the mask the demo had on entry. */
 	sigprocmask(SIG_BLOCK, NULL, &rn->run_mask);
 	sigdelset(&rn->run_mask, SIGINT);
 	sigdelset(&rn->run_mask, SIGTERM);
@@ -273,20 +298,432 @@ static int run(struct runner *rn, int64_t timeout_ms)
 			break;
 		}
 	} while (!rn->stagger && rn->started < rn->nkids);
-	if (!rn->stagger || rn->failed) {
+	if (rn->failed || rn->started == rn->nkids) {
 		close(fds[1]);
 		fds[1] = -1;
 	}
-	/* With stagger the write end stays open for the kids to come; it is
-	 * closed once all are started, or the pipe would never end. */
-	if (rn->stagger && !rn->failed) {
-		pump_staggered:
-		pump(rn, fds[0], fds[1]);
-	} else {
-		pump(rn, fds[0], -1);
-	}
-	(void)&&pump_staggered;
+	if (rn->started > 0)
+		pump(rn, fds[0], &fds[1]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	close(fds[0]);
 	reap(rn);
 	return rn->failed ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cleaning up                                                         */
+/* ------------------------------------------------------------------ */
+
+/* gone_file - make sure the demo's file @path is gone. Returns -1 if it
+ * was still there (the program failed to remove it), 0 if not. */
+static int gone_file(const char *path)
+{
+	if (unlink(path) == 0) {
+		tool_errf("demo: %s was left behind; removed it", path);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		tool_errf("demo: cannot remove %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* gone_region - the same for the demo's region @addr. FORCE: the name is
+ * the demo's own, whatever is under it goes. */
+static int gone_region(const char *addr)
+{
+	int rc = mmipc_region_unlink(addr, MMIPC_F_FORCE);
+
+	if (rc == 0) {
+		tool_errf("demo: %s was left behind; removed it", addr);
+		return -1;
+	}
+	if (rc != -ENOENT) {
+		tool_err(addr, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The scenarios                                                       */
+/* ------------------------------------------------------------------ */
+
+static int sc_fork_file(struct demo *d)
+{
+	char path[64];
+	char *argv[] = { d->prog[P_FORK_FILE], path, NULL };
+	struct child kid = { .argv = argv };
+	struct runner rn = { .kids = &kid, .nkids = 1 };
+	int rc;
+
+	snprintf(path, sizeof(path), "/tmp/mmipc-demo-%d-fork-file", d->pid);
+	rc = run(&rn, 10000);
+	if (gone_file(path) < 0)
+		rc = -1;
+	if (rc == 0)
+		printf("-> the parent read the child's string through its own "
+		       "mapping of the file,\n   while its global_counter "
+		       "stayed 1: fork() copied ordinary memory, not the "
+		       "MAP_SHARED pages.\n");
+	return rc;
+}
+
+static int sc_fork_anon(struct demo *d)
+{
+	char *argv[] = { d->prog[P_FORK_ANON], NULL };
+	struct child kid = { .argv = argv };
+	struct runner rn = { .kids = &kid, .nkids = 1 };
+
+	if (run(&rn, 10000) < 0)
+		return -1;
+	printf("-> the same with no file at all; nothing was left to clean "
+	       "up:\n   the memory went away with its last mapping.\n");
+	return 0;
+}
+
+/* wr_result - what the reader's summary line says, in one sentence. */
+static int wr_result(const struct runner *rn, unsigned long count)
+{
+	unsigned long n, torn, retries, wakes = 0, published = 0;
+	uint64_t first, last;
+
+	if (sscanf(rn->grabbed[0], "reader: %lu distinct values seen, first %"
+		   SCNu64 ", last %" SCNu64 ", strictly increasing, %lu torn "
+		   "reads (%lu seqlock retries)", &n, &first, &last, &torn,
+		   &retries) != 5 || torn != 0) {
+		tool_errf("demo: writer-reader: the reader did not report "
+			  "increasing values without torn reads");
+		return -1;
+	}
+	if (n < count / 2) {
+		/* At one value per 20 ms a reader that is woken sees nearly
+		 * all of them; one that sleeps through them does not. */
+		tool_errf("demo: writer-reader: the reader saw only %lu of %lu "
+			  "values: it was not woken", n, count);
+		return -1;
+	}
+	sscanf(rn->grabbed[1], "writer: published %lu values, woke sleeping "
+	       "readers %lu times", &published, &wakes);
+	printf("-> the reader saw increasing values %" PRIu64 "..%" PRIu64
+	       " (%lu distinct of %lu published),\n   never a torn record "
+	       "(%lu seqlock retries); between updates it slept on a futex\n"
+	       "   and was woken %lu times by the writer -- it never polled.\n",
+	       first, last, n, count, retries, wakes);
+	return 0;
+}
+
+static int sc_writer_reader(struct demo *d)
+{
+	unsigned long count = d->seconds * 1000000 / WR_INTERVAL_US;
+	char name[64], cnt[32], every[32], interval[32];
+	char *rargv[] = { d->prog[P_READER], "--name", name, "--print-every",
+			  every, "--wait-ms", "5000", NULL };
+	char *wargv[] = { d->prog[P_WRITER], "--name", name, "--count", cnt,
+			  "--interval-us", interval, NULL };
+	struct child kids[2] = { { .argv = rargv }, { .argv = wargv } };
+	struct runner rn = {
+		.kids = kids, .nkids = 2, .stagger = true,
+		.grab = { " distinct values seen, ", "writer: published " },
+	};
+	int rc;
+
+	snprintf(name, sizeof(name), "shm:mmipc-demo-%d", d->pid);
+	snprintf(cnt, sizeof(cnt), "%lu", count);
+	snprintf(every, sizeof(every), "%lu",
+		 count > WR_LINES ? count / WR_LINES : 1);
+	snprintf(interval, sizeof(interval), "%d", WR_INTERVAL_US);
+	printf("   (%s: %lu values, one every %d ms; the reader prints one "
+	       "in %s)\n", name, count, WR_INTERVAL_US / 1000, every);
+	rc = run(&rn, (int64_t)d->seconds * 1000 + 15000);
+	if (gone_region(name) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = wr_result(&rn, count);
+	return rc;
+}
+
+static int sc_mapfile(struct demo *d)
+{
+	char path[64];
+	char *argv[] = { d->prog[P_MAPFILE], path, NULL };
+	struct child kid = { .argv = argv };
+	struct runner rn = { .kids = &kid, .nkids = 1 };
+	int rc;
+
+	snprintf(path, sizeof(path), "/tmp/mmipc-demo-%d-mapfile", d->pid);
+	rc = run(&rn, 10000);
+	if (gone_file(path) < 0)
+		rc = -1;
+	if (rc == 0)
+		printf("-> stores through the pointer were in the file for "
+		       "pread(), and pwrite() was\n   visible through the "
+		       "pointer: the mapping is the file's page cache.\n");
+	return rc;
+}
+
+static const struct scenario scenarios[] = {
+	{
+		"fork-file",
+		"parent and child over a file-backed MAP_SHARED region",
+		"The parent maps a file MAP_SHARED and forks. The child writes "
+		"a string into the\nmapping and sets an ordinary global "
+		"variable to 42. Look for the parent reading\nthe child's "
+		"string through its own mapping, and still seeing 1 in its "
+		"global.",
+		{ P_FORK_FILE, -1 }, sc_fork_file,
+	},
+	{
+		"fork-anon",
+		"parent and child over an anonymous MAP_SHARED mapping",
+		"The same with memory that has no file: MAP_SHARED|"
+		"MAP_ANONYMOUS, then a memfd.\nIt has no name, so it can only "
+		"be shared by creating it before fork().",
+		{ P_FORK_ANON, -1 }, sc_fork_anon,
+	},
+	{
+		"writer-reader",
+		"two unrelated programs: a writer and a reader on shm:NAME",
+		"mmipc-ex-writer publishes a counter under a sequence lock. "
+		"mmipc-ex-reader,\nstarted first and on its own, waits for "
+		"the region with inotify, proves every\nvalue whole "
+		"(checksum) and increasing, and sleeps on a futex between "
+		"updates.",
+		{ P_READER, P_WRITER }, sc_writer_reader,
+	},
+	{
+		"mapfile",
+		"memory-mapped file I/O on an ordinary file",
+		"A file written with write() is mapped as it is (no mmipc "
+		"header). Its bytes are\nupper-cased through the pointer and "
+		"read back with pread(); then the other way.",
+		{ P_MAPFILE, -1 }, sc_mapfile,
+	},
+};
+
+#define NSCENARIOS ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
+
+/* ------------------------------------------------------------------ */
+/* Finding the programs                                                */
+/* ------------------------------------------------------------------ */
+
+static void add_dir(struct demo *d, const char *dir)
+{
+	snprintf(d->dirs[d->ndirs++], sizeof(d->dirs[0]), "%s", dir);
+}
+
+static void find_dirs(struct demo *d)
+{
+	const char *env = getenv("MMIPC_EXAMPLES_DIR");
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		add_dir(d, env);	/* asked for: look nowhere else */
+		return;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';	/* an absolute path: has a '/' */
+		add_dir(d, self[0] ? self : "/");
+	}
+	add_dir(d, MMIPC_LIBEXECDIR);
+}
+
+/* find_prog - the path of program @p in the first directory holding it. */
+static int find_prog(struct demo *d, int p)
+{
+	char looked[sizeof(d->dirs) + 8] = "";
+	int i;
+
+	for (i = 0; i < d->ndirs; i++) {
+		snprintf(d->prog[p], sizeof(d->prog[p]), "%s/%s", d->dirs[i],
+			 prog_names[p]);
+		if (access(d->prog[p], X_OK) == 0)
+			return 0;
+		if (i)
+			strcat(looked, ", ");
+		strcat(looked, d->dirs[i]);
+	}
+	tool_errf("demo: cannot find %s (looked in %s)", prog_names[p], looked);
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command                                                         */
+/* ------------------------------------------------------------------ */
+
+static void usage(FILE *f)
+{
+	int i;
+
+	fprintf(f,
+		"Usage: mmipc demo [--list] [--seconds S] [SCENARIO...]\n"
+		"\n"
+		"Run the classic shared-memory scenarios one after the other, "
+		"narrated.\n"
+		"Each is an example program, run as its own process; the demo "
+		"fails if one\nfails or leaves anything behind.\n"
+		"\n"
+		"Scenarios (by name or number; default: all):\n");
+	for (i = 0; i < NSCENARIOS; i++)
+		fprintf(f, "  %d. %-14s %s\n", i + 1, scenarios[i].name,
+			scenarios[i].title);
+	fprintf(f,
+		"\n"
+		"Options:\n"
+		"  -l, --list         list the scenarios and exit\n"
+		"  -s, --seconds S    how long writer-reader runs, 1..600 "
+		"(default 3)\n"
+		"  -h, --help         show this help\n"
+		"\n"
+		"The programs are looked for in $MMIPC_EXAMPLES_DIR, else "
+		"next to mmipc,\nelse in %s.\n", MMIPC_LIBEXECDIR);
+}
+
+/* pick - the scenario named (or numbered) @arg, or -1. */
+static int pick(const char *arg)
+{
+	int i;
+
+	for (i = 0; i < NSCENARIOS; i++)
+		if (strcmp(arg, scenarios[i].name) == 0 ||
+		    (arg[0] == '1' + i && arg[1] == '\0'))
+			return i;
+	return -1;
+}
+
+/* parse - options and scenarios into @d and @want. Returns -1 to go on,
+ * or the exit status. */
+static int parse(int argc, char **argv, struct demo *d, bool *want)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "seconds", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	bool any = false;
+	char *end;
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "ls:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			for (i = 0; i < NSCENARIOS; i++)
+				printf("%d %-14s %s\n", i + 1,
+				       scenarios[i].name, scenarios[i].title);
+			return EXIT_OK;
+		case 's':
+			errno = 0;
+			d->seconds = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || d->seconds < 1 ||
+			    d->seconds > 600 || optarg[0] == '-') {
+				tool_errf("demo: --seconds '%s': want a whole "
+					  "number of seconds, 1..600", optarg);
+				usage(stderr);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	for (; optind < argc; optind++) {
+		i = pick(argv[optind]);
+		if (i < 0) {
+			tool_errf("demo: unknown scenario '%s' (see mmipc demo "
+				  "--list)", argv[optind]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		want[i] = any = true;
+	}
+	if (!any)
+		for (i = 0; i < NSCENARIOS; i++)
+			want[i] = true;
+	return -1;
+}
+
+/* run_all - find the programs, then run the wanted scenarios. */
+static int run_all(struct demo *d, const bool *want)
+{
+	char failed[128] = "";
+	int i, j, nrun = 0, nfail = 0;
+
+	for (i = 0; i < NSCENARIOS; i++)
+		for (j = 0; j < 2 && want[i]; j++)
+			if (scenarios[i].progs[j] >= 0 &&
+			    find_prog(d, scenarios[i].progs[j]) < 0)
+				return EXIT_FAIL;
+
+	for (i = 0; i < NSCENARIOS && !interrupted; i++) {
+		if (!want[i])
+			continue;
+		printf("%s== %d. %s ==\n%s\n\n", nrun ? "\n" : "", i + 1,
+		       scenarios[i].title, scenarios[i].intro);
+		fflush(stdout);
+		nrun++;
+		if (scenarios[i].run(d) < 0) {
+			printf("-> FAILED\n");
+			if (nfail++)
+				strcat(failed, ", ");
+			strcat(failed, scenarios[i].name);
+		}
+	}
+	fflush(stdout);
+	if (nfail)
+		tool_errf("demo: %d of %d scenarios failed: %s", nfail, nrun,
+			  failed);
+	if (interrupted)
+		tool_errf("demo: interrupted");
+	if (nfail || interrupted)
+		return EXIT_FAIL;
+	printf("\n== all %d scenarios showed what they should ==\n", nrun);
+	return EXIT_OK;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+	struct demo d = { .seconds = 3, .pid = (int)getpid() };
+	bool want[NSCENARIOS] = { false };
+	struct sigaction sa, old_int, old_term;
+	sigset_t block, old_mask;
+	int rc;
+
+	rc = parse(argc, argv, &d, want);
+	if (rc >= 0)
+		return rc;
+	find_dirs(&d);
+
+	/*
+	 * Ctrl-C and SIGTERM stop the programs and still clean up: they set
+	 * a flag, and stay blocked except while the demo sleeps in ppoll().
+	 * No SA_RESTART: that sleep must end.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &old_mask) < 0 ||
+	    sigaction(SIGINT, &sa, &old_int) < 0 ||
+	    sigaction(SIGTERM, &sa, &old_term) < 0) {
+		tool_errf("demo: signals: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	interrupted = 0;
+	rc = run_all(&d, want);
+
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return rc;
 }
