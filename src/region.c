@@ -409,12 +409,14 @@ int mmipc_region_refresh(mmipc_region *r)
 	if (total < r->map_size || total > (uint64_t)st.st_size ||
 	    size < r->data_size || size > total - r->data_off)
 		return -MMIPC_ETRUNC;
-	r->resize_gen = gen;
-	if (total == r->map_size && size == r->data_size)
-		return 0; /* a resize that did not grow past what we map */
+	if (total == r->map_size && size == r->data_size) {
+		r->resize_gen = gen; /* a resize that grew nothing we map */
+		return 0;
+	}
 	if (total != r->map_size && (rc = remap(r, total)) < 0)
-		return rc;
+		return rc; /* resize_gen kept: the next refresh tries again */
 	r->data_size = size;
+	r->resize_gen = gen;
 	return 1;
 }
 
