@@ -182,15 +182,20 @@ struct mmipc_region_info {
  * @addr:  "shm:NAME", "file:PATH" (or a path with '/'), "anon" or "memfd".
  * @size:  bytes of data area wanted, 1..MMIPC_MAX_SIZE. The header page comes
  *         on top of it; the data area starts page-aligned.
- * @mode:  permission bits for shm:/file: (0 means MMIPC_DEFAULT_MODE, 0600);
- *         applied exactly, whatever the umask. Ignored for anon/memfd.
+ * @mode:  permission bits (0777 at most; 0 means MMIPC_DEFAULT_MODE, 0600)
+ *         for shm:/file:, applied exactly, whatever the umask. anon and
+ *         memfd regions are always 0600.
  * @flags: must be 0 for now.
  *
  * A named region appears under its name only once it is complete and READY
  * (it is built in an unnamed file and linked into place), so a crash during
  * create leaves nothing behind and openers never see a half-built header.
  *
- * Errors: -MMIPC_EBADNAME bad address; -EINVAL zero size or bad mode/flags;
+ * The data area is exactly @size bytes; the file is rounded up to a page.
+ *
+ * Errors: -MMIPC_EBADNAME bad address (also a file path with control
+ * characters or a trailing '/'); -EINVAL zero size, mode bits beyond 0777
+ * (no set-uid, set-gid or sticky), unknown flags;
  * -EFBIG size over MMIPC_MAX_SIZE or over the backend's or RLIMIT_FSIZE's
  * limit; -EEXIST the name exists (also when it is a symlink); -ENOSPC no room
  * (full /dev/shm, full disk); -EACCES, -ENOENT (missing directory), -ENOMEM,
@@ -208,9 +213,14 @@ MMIPC_API int mmipc_region_create(mmipc_region **out, const char *addr,
  *
  * With MMIPC_F_PLAIN, any regular file (shm: or file:) is mapped as it is:
  * no header is read, the data area is the whole file (offset 0), @kind must
- * be MMIPC_KIND_ANY or MMIPC_KIND_RAW, and an empty file is -EINVAL. Writes
+ * be MMIPC_KIND_ANY or MMIPC_KIND_RAW (else -MMIPC_EKIND), and an empty
+ * file is -EINVAL. Writes
  * through the pointer land in the file (mmipc_region_sync() forces them to
  * disk); mmipc_region_resize() grows the file.
+ *
+ * A file that is empty or all zeros is taken for a region still being
+ * built (see create) and waited for: after the wait it is -MMIPC_ETRUNC
+ * (empty, or shorter than a header) or -MMIPC_ENOTREADY (zeros).
  *
  * Errors: -ENOENT no such region; -EACCES permission denied; -ELOOP the
  * path is a symbolic link (never followed); -MMIPC_EBADNAME bad address;
@@ -248,8 +258,9 @@ MMIPC_API int mmipc_region_close(mmipc_region *r);
 /**
  * mmipc_region_unlink - remove a named region (shm: or file:). Processes that
  * have it mapped keep using it; the memory is freed when the last one closes.
- * Refuses (-MMIPC_EBADMAGIC) to remove a file that is not an mmipc region
- * unless MMIPC_F_FORCE is given; never follows a symlink (-ELOOP).
+ * Refuses (-MMIPC_EBADMAGIC) to remove a file that is not an mmipc region,
+ * and a symlink (-ELOOP), unless MMIPC_F_FORCE is given: then the name is
+ * removed whatever it is (a symlink itself, never its target).
  * Errors: -ENOENT, -EACCES, -EPERM, -MMIPC_EBADNAME, -EINVAL (anon, memfd).
  */
 MMIPC_API int mmipc_region_unlink(const char *addr, unsigned flags);
