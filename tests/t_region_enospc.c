@@ -1,0 +1,143 @@
+/*
+ * t_region_enospc - a full file system is -ENOSPC from create (and from
+ * resize), never SIGBUS later, and a failed create leaves nothing behind.
+ * Root only: a child unshares its mount namespace, mounts a 1 MiB tmpfs on
+ * a temporary directory and re-executes this program with $MMIPC_SHM_DIR
+ * pointing there (skipped, 77, where that cannot be done).
+ *
+ * In the tmpfs: a 4 MiB region is -ENOSPC (shm: and file:); a 256 KiB one
+ * works and all of it can be written; once the rest of the space is taken
+ * by a plain file, another create is -ENOSPC, growing the region is
+ * -ENOSPC and leaves it as it was, and the region is still all usable.
+ */
+#include <sched.h>
+#include <sys/mount.h>
+
+#include "region_util.h"
+
+#define SMALL (256 * 1024)
+
+/* Entries in dir, hidden ones included. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d != NULL, "opendir %s: %s", dir, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void no_room(const char *addr, uint64_t size, const char *dir,
+		    int had)
+{
+	mmipc_region *keep = (mmipc_region *)&keep;
+
+	CHECK_RC(mmipc_region_create(&keep, addr, size, 0, 0), -ENOSPC);
+	CHECK(keep == (mmipc_region *)&keep, "failed create set *out");
+	CHECK(entries(dir) == had, "%s: failed create left a file in %s", addr,
+	      dir);
+}
+
+/* Runs inside the tmpfs namespace, as an exec'd program. */
+static int inner(const char *dir)
+{
+	char addr[512], path[512], fill[512], file[512];
+	mmipc_region *r = NULL;
+	struct ru_res before;
+	struct stat st;
+	uint64_t size;
+	int fd;
+	static char chunk[4096];
+
+	CHECK(strcmp(mmipc_shm_dir(), dir) == 0, "shm dir %s, want %s",
+	      mmipc_shm_dir(), dir);
+	/* SIGBUS would kill us: that is the failure we look for */
+	signal(SIGBUS, SIG_DFL);
+	before = ru_res_now();
+	no_room(t_name(addr, sizeof(addr), "nospc"), 4 << 20, dir, 0);
+	snprintf(file, sizeof(file), "file:%s/big", dir);
+	no_room(file, 4 << 20, dir, 0);
+	CHECK_RES(before, "failed creates");
+
+	CHECK_RC(mmipc_region_create(&r, t_name(addr, sizeof(addr), "fits"),
+				     SMALL, 0, 0), 0);
+	memset(mmipc_region_data(r), 0xab, SMALL);
+	ru_path(path, sizeof(path), addr);
+
+	/* take the rest of the space */
+	snprintf(fill, sizeof(fill), "%s/filler", dir);
+	fd = open(fill, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "open %s: %s", fill, strerror(errno));
+	memset(chunk, 'f', sizeof(chunk));
+	while (write(fd, chunk, sizeof(chunk)) > 0)
+		;
+	CHECK(errno == ENOSPC || errno == EFBIG, "filling: %s",
+	      strerror(errno));
+	close(fd);
+
+	no_room(t_name(fill, sizeof(fill), "full"), 4096, dir, 2);
+	no_room(file, 4096, dir, 2);
+	size = ru_file_size(path);
+	CHECK_RC(mmipc_region_resize(r, 4 * SMALL), -ENOSPC);
+	CHECK(mmipc_region_size(r) == SMALL, "size %llu after failed resize",
+	      (unsigned long long)mmipc_region_size(r));
+	CHECK(stat(path, &st) == 0 && (uint64_t)st.st_size == size,
+	      "failed resize changed the file size %llu -> %llu",
+	      (unsigned long long)size, (unsigned long long)st.st_size);
+	/* every page still there: reserved at create */
+	memset(mmipc_region_data(r), 0xcd, SMALL);
+	CHECK_RC(mmipc_region_refresh(r), 0);
+	CHECK_RC(mmipc_region_close(r), 0);
+	CHECK_RC(mmipc_region_open(&r, addr, MMIPC_KIND_RAW, 0), 0);
+	CHECK(((uint8_t *)mmipc_region_data(r))[SMALL - 1] == 0xcd, "data");
+	CHECK_RC(mmipc_region_close(r), 0);
+	ru_unlink(addr);
+	return T_PASS;
+}
+
+/* In a child: a private mount namespace with a 1 MiB tmpfs on dir. */
+static int setup(void *p)
+{
+	const char *dir = p;
+	char *args[] = { "inner", (char *)dir, NULL };
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		printf("unshare(CLONE_NEWNS): %s: skipped\n", strerror(errno));
+		return T_SKIP;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("mmipct", dir, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=1m,mode=0700") < 0) {
+		printf("mount tmpfs: %s: skipped\n", strerror(errno));
+		return T_SKIP;
+	}
+	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
+	return t_wait(t_self_exec(args));
+}
+
+int main(int argc, char **argv)
+{
+	char dir[256];
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "inner") == 0)
+		return inner(argv[2]);
+	if (!t_is_root()) {
+		printf("not root: skipped\n");
+		return T_SKIP;
+	}
+	t_tmpdir(dir, sizeof(dir));
+	rc = t_wait(ru_fork(setup, dir));
+	CHECK(rc == T_PASS || rc == T_SKIP, "inner test %s %d",
+	      rc > 128 ? "killed by signal" : "exited",
+	      rc > 128 ? rc - 128 : rc);
+	/* the tmpfs went with the namespace: the directory is empty */
+	CHECK(entries(dir) == 0, "%s not empty", dir);
+	t_rmtree(dir);
+	return rc;
+}
