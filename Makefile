@@ -27,8 +27,11 @@ demo: all
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
-install: all
+# Reconfigure first: the prefix is compiled in (where `mmipc demo` looks for
+# the example programs), so the build must see the PREFIX it installs to.
+install: configure
 	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 clean:

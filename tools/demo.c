@@ -529,6 +529,12 @@ static void find_dirs(struct demo *d)
 		self[n] = '\0';
 		*strrchr(self, '/') = '\0';	/* an absolute path: has a '/' */
 		add_dir(d, self[0] ? self : "/");
+		/* an installed tree moved elsewhere: BIN/../libexec/mmipc */
+		if (strlen(self) + sizeof("/../libexec/mmipc") <=
+		    sizeof(d->dirs[0])) {
+			strcat(self, "/../libexec/mmipc");
+			add_dir(d, self);
+		}
 	}
 	add_dir(d, MMIPC_LIBEXECDIR);
 }
@@ -581,7 +587,8 @@ static void usage(FILE *f)
 		"  -h, --help         show this help\n"
 		"\n"
 		"The programs are looked for in $MMIPC_EXAMPLES_DIR, else "
-		"next to mmipc,\nelse in %s.\n", MMIPC_LIBEXECDIR);
+		"next to mmipc,\nelse in ../libexec/mmipc beside it, else in "
+		"%s.\n", MMIPC_LIBEXECDIR);
 }
 
 /* pick - the scenario named (or numbered) @arg, or -1. */
@@ -686,7 +693,11 @@ static int run_all(struct demo *d, const bool *want)
 		tool_errf("demo: interrupted");
 	if (nfail || interrupted)
 		return EXIT_FAIL;
-	printf("\n== all %d scenarios showed what they should ==\n", nrun);
+	if (nrun == 1)
+		printf("\n== the scenario showed what it should ==\n");
+	else
+		printf("\n== all %d scenarios showed what they should ==\n",
+		       nrun);
 	return EXIT_OK;
 }
 
