@@ -23,7 +23,7 @@ struct run {
 static struct run R;
 static bool as_nobody;		/* run the tool as uid 65534 */
 
-static int cap_fd(void)
+static inline int cap_fd(void)
 {
 	char path[] = "/tmp/" T_PREFIX "cap-XXXXXX";
 	int fd = mkstemp(path);
@@ -33,7 +33,7 @@ static int cap_fd(void)
 	return fd;
 }
 
-static void slurp(int fd, char *buf, size_t size)
+static inline void slurp(int fd, char *buf, size_t size)
 {
 	ssize_t n = pread(fd, buf, size - 1, 0);
 
@@ -44,7 +44,7 @@ static void slurp(int fd, char *buf, size_t size)
 
 /* run_argv - run argv (argv[0] looked up in $PATH) with stdin from in
  * (empty if NULL), into r. Returns the exit status (128+sig if killed). */
-static int run_argv(struct run *r, char *const argv[], const char *in)
+static inline int run_argv(struct run *r, char *const argv[], const char *in)
 {
 	int ifd = cap_fd(), ofd = cap_fd(), efd = cap_fd();
 	size_t len = in ? strlen(in) : 0;
@@ -70,7 +70,7 @@ static int run_argv(struct run *r, char *const argv[], const char *in)
 }
 
 /* tool - run "mmipc ARGS..." (a NULL-terminated list) into R. */
-static int tool(const char *arg, ...)
+static inline int tool(const char *arg, ...)
 {
 	char *argv[32];
 	va_list ap;
@@ -96,7 +96,7 @@ static int tool(const char *arg, ...)
  * text is not JSON or an assertion fails; returns false (after a note) if
  * there is no python3 to ask.
  */
-static bool py_json(const char *json, const char *script, const char *arg)
+static inline bool py_json(const char *json, const char *script, const char *arg)
 {
 	static struct run p;
 	char prog[4096];
@@ -118,7 +118,8 @@ static bool py_json(const char *json, const char *script, const char *arg)
 
 /* line_of - the line of text that starts with "word " (NULL if none),
  * copied into buf. */
-static inline const char *line_of(const char *text, const char *word, char *buf,
+static inline const char *line_of(const char *text, const char *word,
+				   char *buf,
 			   size_t size)
 {
 	size_t n = strlen(word), len;
@@ -142,7 +143,7 @@ static pid_t main_pid;
 static char dir[128];		/* private shm dir / file dir, "" if none */
 
 /* rm_dir - remove dir and the files in it; no CHECK: runs from atexit. */
-static void rm_dir(const char *path)
+static inline void rm_dir(const char *path)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
