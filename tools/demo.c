@@ -13,27 +13,23 @@
  *
  * The programs run in their own process groups, so the demo alone decides
  * their fate: on a timeout, Ctrl-C or SIGTERM it kills the groups, reaps
- * them and cleans up what they left.
+ * them and cleans up what they left. Running them and cleaning up after
+ * them is spawn.c's part; this file holds the scenarios and the command.
  *
  * Where the programs are: $MMIPC_EXAMPLES_DIR if set; else the directory
  * of this executable (in the build tree everything is in build/bin); else
  * MMIPC_LIBEXECDIR, where they are installed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tool.h"
+#include "spawn.h"
 
 #ifndef MMIPC_LIBEXECDIR
 #define MMIPC_LIBEXECDIR "/usr/local/libexec/mmipc"
@@ -71,283 +67,6 @@ struct scenario {
 };
 
 /* ------------------------------------------------------------------ */
-/* Running programs                                                    */
-/* ------------------------------------------------------------------ */
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	interrupted = sig;
-}
-
-struct child {
-	char **argv;
-	pid_t pid;		/* 0 until started, again 0 once reaped */
-	int status;		/* exit code, or 128 + signal */
-};
-
-/*
- * A runner starts kids[] with stdout and stderr on one pipe, relays their
- * output line by line (indented), keeps the last line containing each
- * grab[] string, and reaps them. With stagger, kid i+1 is started only once
- * a line has come out after kid i was started (the reader says it is
- * waiting before the writer starts).
- */
-struct runner {
-	struct child *kids;
-	int nkids, started;
-	bool stagger, failed;
-	int64_t deadline_ms;
-	const char *grab[2];
-	char grabbed[2][256];
-	char line[512];
-	size_t len;
-	sigset_t run_mask;	/* the mask to run with: signals unblocked */
-};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* start - fork and exec kid @k of @rn in its own process group. */
-static int start(struct runner *rn, struct child *k, int out)
-{
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		tool_errf("demo: fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		sigprocmask(SIG_SETMASK, &rn->run_mask, NULL);
-		if (dup2(out, 1) < 0 || dup2(out, 2) < 0)
-			_exit(127);
-		execv(k->argv[0], k->argv);
-		fprintf(stderr, "mmipc: demo: exec %s: %s\n", k->argv[0],
-			strerror(errno));
-		_exit(127);
-	}
-	setpgid(pid, pid);	/* also here: no window where it is not so */
-	k->pid = pid;
-	rn->started++;
-	return 0;
-}
-
-static void kill_all(struct runner *rn)
-{
-	int i;
-
-	for (i = 0; i < rn->started; i++)
-		if (rn->kids[i].pid > 0)
-			kill(-rn->kids[i].pid, SIGKILL);
-}
-
-/* emit - one line of program output: relay it, grab it if asked. */
-static void emit(struct runner *rn, const char *s, size_t len)
-{
-	int i;
-
-	printf("  | %.*s\n", (int)len, s);
-	for (i = 0; i < 2; i++) {
-		if (rn->grab[i] && len < sizeof(rn->grabbed[i]) &&
-		    memmem(s, len, rn->grab[i], strlen(rn->grab[i]))) {
-			memcpy(rn->grabbed[i], s, len);
-			rn->grabbed[i][len] = '\0';
-		}
-	}
-}
-
-/* relay - split @n bytes of output into lines. Returns how many whole
- * lines were emitted. */
-static int relay(struct runner *rn, const char *buf, size_t n)
-{
-	int lines = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (buf[i] == '\n' || rn->len == sizeof(rn->line)) {
-			emit(rn, rn->line, rn->len);
-			rn->len = 0;
-			lines++;
-			if (buf[i] == '\n')
-				continue;
-		}
-		rn->line[rn->len++] = buf[i];
-	}
-	fflush(stdout);
-	return lines;
-}
-
-/*
- * pump - relay the pipe until every writer of it is gone. Kills the kids
- * on a signal or at the deadline (and goes on reading to the end). *@wfd
- * is the write end, kept open while staggered kids are still to start.
- */
-static void pump(struct runner *rn, int rfd, int *wfd)
-{
-	struct pollfd pfd = { .fd = rfd, .events = POLLIN };
-	char buf[4096];
-	bool killed = false;
-	ssize_t n;
-
-	for (;;) {
-		int64_t left = rn->deadline_ms - now_ms();
-		struct timespec ts;
-
-		if (!killed && (interrupted || left <= 0)) {
-			tool_errf("demo: %s; stopping the programs",
-				  interrupted ? "interrupted" : "timed out");
-			kill_all(rn);
-			rn->failed = killed = true;
-		}
-		if (killed && *wfd >= 0) {
-			close(*wfd);	/* nobody else will start */
-			*wfd = -1;
-		}
-		ts.tv_sec = left > 0 ? left / 1000 : 0;
-		ts.tv_nsec = left > 0 ? (left % 1000) * 1000000 : 0;
-		/* SIGINT and SIGTERM are blocked except inside ppoll: one
-		 * that arrives at any other moment is seen on the next round,
-		 * never lost between the check above and the sleep. */
-		if (ppoll(&pfd, 1, killed ? NULL : &ts, &rn->run_mask) < 0) {
-			if (errno == EINTR)
-				continue;
-			tool_errf("demo: poll: %s", strerror(errno));
-			kill_all(rn);
-			rn->failed = killed = true;
-			continue;
-		}
-		if (!pfd.revents)
-			continue;	/* timed out: handled above */
-		n = read(rfd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;	/* end of output: every kid is gone */
-		if (relay(rn, buf, (size_t)n) > 0 && *wfd >= 0 && !killed) {
-			if (start(rn, &rn->kids[rn->started], *wfd) < 0) {
-				kill_all(rn);
-				rn->failed = killed = true;
-			} else if (rn->started == rn->nkids) {
-				close(*wfd);
-				*wfd = -1;
-			}
-		}
-	}
-	if (rn->len)
-		emit(rn, rn->line, rn->len);
-	fflush(stdout);
-}
-
-static void reap(struct runner *rn)
-{
-	int i, st;
-
-	for (i = 0; i < rn->started; i++) {
-		struct child *k = &rn->kids[i];
-
-		while (waitpid(k->pid, &st, 0) < 0) {
-			if (errno != EINTR) {
-				tool_errf("demo: waitpid: %s", strerror(errno));
-				st = 0x7f00;	/* as exit code 127 */
-				break;
-			}
-		}
-		k->status = WIFEXITED(st) ? WEXITSTATUS(st) :
-			    128 + WTERMSIG(st);
-		k->pid = 0;
-		if (k->status == 0)
-			continue;
-		rn->failed = true;
-		if (k->status > 128)
-			tool_errf("demo: %s was killed by signal %d",
-				  strrchr(k->argv[0], '/') + 1,
-				  k->status - 128);
-		else
-			tool_errf("demo: %s failed (exit status %d)",
-				  strrchr(k->argv[0], '/') + 1, k->status);
-	}
-}
-
-/*
- * run - run @rn's kids to their end (see struct runner), for at most
- * @timeout_ms. Returns 0 if all of them exited 0 in time.
- */
-static int run(struct runner *rn, int64_t timeout_ms)
-{
-	int fds[2];
-
-	/* The kids and ppoll run with the mask the demo had on entry. */
-	sigprocmask(SIG_BLOCK, NULL, &rn->run_mask);
-	sigdelset(&rn->run_mask, SIGINT);
-	sigdelset(&rn->run_mask, SIGTERM);
-	rn->deadline_ms = now_ms() + timeout_ms;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		tool_errf("demo: pipe: %s", strerror(errno));
-		return -1;
-	}
-	do {
-		if (start(rn, &rn->kids[rn->started], fds[1]) < 0) {
-			rn->failed = true;
-			break;
-		}
-	} while (!rn->stagger && rn->started < rn->nkids);
-	if (rn->failed || rn->started == rn->nkids) {
-		close(fds[1]);
-		fds[1] = -1;
-	}
-	if (rn->started > 0)
-		pump(rn, fds[0], &fds[1]);
-	if (fds[1] >= 0)
-		close(fds[1]);
-	close(fds[0]);
-	reap(rn);
-	return rn->failed ? -1 : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Cleaning up                                                         */
-/* ------------------------------------------------------------------ */
-
-/* gone_file - make sure the demo's file @path is gone. Returns -1 if it
- * was still there (the program failed to remove it), 0 if not. */
-static int gone_file(const char *path)
-{
-	if (unlink(path) == 0) {
-		tool_errf("demo: %s was left behind; removed it", path);
-		return -1;
-	}
-	if (errno != ENOENT) {
-		tool_errf("demo: cannot remove %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* gone_region - the same for the demo's region @addr. FORCE: the name is
- * the demo's own, whatever is under it goes. */
-static int gone_region(const char *addr)
-{
-	int rc = mmipc_region_unlink(addr, MMIPC_F_FORCE);
-
-	if (rc == 0) {
-		tool_errf("demo: %s was left behind; removed it", addr);
-		return -1;
-	}
-	if (rc != -ENOENT) {
-		tool_err(addr, rc);
-		return -1;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* The scenarios                                                       */
 /* ------------------------------------------------------------------ */
 
@@ -355,13 +74,13 @@ static int sc_fork_file(struct demo *d)
 {
 	char path[64];
 	char *argv[] = { d->prog[P_FORK_FILE], path, NULL };
-	struct child kid = { .argv = argv };
-	struct runner rn = { .kids = &kid, .nkids = 1 };
+	struct spawn_child kid = { .argv = argv };
+	struct spawn_runner rn = { .kids = &kid, .nkids = 1 };
 	int rc;
 
 	snprintf(path, sizeof(path), "/tmp/mmipc-demo-%d-fork-file", d->pid);
-	rc = run(&rn, 10000);
-	if (gone_file(path) < 0)
+	rc = spawn_run(&rn, 10000);
+	if (spawn_gone_file(path) < 0)
 		rc = -1;
 	if (rc == 0)
 		printf("-> the parent read the child's string through its own "
@@ -374,10 +93,10 @@ static int sc_fork_file(struct demo *d)
 static int sc_fork_anon(struct demo *d)
 {
 	char *argv[] = { d->prog[P_FORK_ANON], NULL };
-	struct child kid = { .argv = argv };
-	struct runner rn = { .kids = &kid, .nkids = 1 };
+	struct spawn_child kid = { .argv = argv };
+	struct spawn_runner rn = { .kids = &kid, .nkids = 1 };
 
-	if (run(&rn, 10000) < 0)
+	if (spawn_run(&rn, 10000) < 0)
 		return -1;
 	printf("-> the same with no file at all; nothing was left to clean "
 	       "up:\n   the memory went away with its last mapping.\n");
@@ -385,7 +104,7 @@ static int sc_fork_anon(struct demo *d)
 }
 
 /* wr_result - what the reader's summary line says, in one sentence. */
-static int wr_result(const struct runner *rn, unsigned long count)
+static int wr_result(const struct spawn_runner *rn, unsigned long count)
 {
 	unsigned long n, torn, retries, wakes = 0, published = 0;
 	uint64_t first, last;
@@ -423,8 +142,8 @@ static int sc_writer_reader(struct demo *d)
 			  every, "--wait-ms", "5000", NULL };
 	char *wargv[] = { d->prog[P_WRITER], "--name", name, "--count", cnt,
 			  "--interval-us", interval, NULL };
-	struct child kids[2] = { { .argv = rargv }, { .argv = wargv } };
-	struct runner rn = {
+	struct spawn_child kids[2] = { { .argv = rargv }, { .argv = wargv } };
+	struct spawn_runner rn = {
 		.kids = kids, .nkids = 2, .stagger = true,
 		.grab = { " distinct values seen, ", "writer: published " },
 	};
@@ -437,8 +156,8 @@ static int sc_writer_reader(struct demo *d)
 	snprintf(interval, sizeof(interval), "%d", WR_INTERVAL_US);
 	printf("   (%s: %lu values, one every %d ms; the reader prints one "
 	       "in %s)\n", name, count, WR_INTERVAL_US / 1000, every);
-	rc = run(&rn, (int64_t)d->seconds * 1000 + 15000);
-	if (gone_region(name) < 0)
+	rc = spawn_run(&rn, (int64_t)d->seconds * 1000 + 15000);
+	if (spawn_gone_region(name) < 0)
 		rc = -1;
 	if (rc == 0)
 		rc = wr_result(&rn, count);
@@ -449,13 +168,13 @@ static int sc_mapfile(struct demo *d)
 {
 	char path[64];
 	char *argv[] = { d->prog[P_MAPFILE], path, NULL };
-	struct child kid = { .argv = argv };
-	struct runner rn = { .kids = &kid, .nkids = 1 };
+	struct spawn_child kid = { .argv = argv };
+	struct spawn_runner rn = { .kids = &kid, .nkids = 1 };
 	int rc;
 
 	snprintf(path, sizeof(path), "/tmp/mmipc-demo-%d-mapfile", d->pid);
-	rc = run(&rn, 10000);
-	if (gone_file(path) < 0)
+	rc = spawn_run(&rn, 10000);
+	if (spawn_gone_file(path) < 0)
 		rc = -1;
 	if (rc == 0)
 		printf("-> stores through the pointer were in the file for "
@@ -671,7 +390,7 @@ static int run_all(struct demo *d, const bool *want)
 			    find_prog(d, scenarios[i].progs[j]) < 0)
 				return EXIT_FAIL;
 
-	for (i = 0; i < NSCENARIOS && !interrupted; i++) {
+	for (i = 0; i < NSCENARIOS && !spawn_interrupted(); i++) {
 		if (!want[i])
 			continue;
 		printf("%s== %d. %s ==\n%s\n\n", nrun ? "\n" : "", i + 1,
@@ -689,9 +408,9 @@ static int run_all(struct demo *d, const bool *want)
 	if (nfail)
 		tool_errf("demo: %d of %d scenarios failed: %s", nfail, nrun,
 			  failed);
-	if (interrupted)
+	if (spawn_interrupted())
 		tool_errf("demo: interrupted");
-	if (nfail || interrupted)
+	if (nfail || spawn_interrupted())
 		return EXIT_FAIL;
 	if (nrun == 1)
 		printf("\n== the scenario showed what it should ==\n");
@@ -705,8 +424,7 @@ int cmd_demo(int argc, char **argv)
 {
 	struct demo d = { .seconds = 3, .pid = (int)getpid() };
 	bool want[NSCENARIOS] = { false };
-	struct sigaction sa, old_int, old_term;
-	sigset_t block, old_mask;
+	struct spawn_signals saved;
 	int rc;
 
 	rc = parse(argc, argv, &d, want);
@@ -714,27 +432,9 @@ int cmd_demo(int argc, char **argv)
 		return rc;
 	find_dirs(&d);
 
-	/*
-	 * Ctrl-C and SIGTERM stop the programs and still clean up: they set
-	 * a flag, and stay blocked except while the demo sleeps in ppoll().
-	 * No SA_RESTART: that sleep must end.
-	 */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	if (sigprocmask(SIG_BLOCK, &block, &old_mask) < 0 ||
-	    sigaction(SIGINT, &sa, &old_int) < 0 ||
-	    sigaction(SIGTERM, &sa, &old_term) < 0) {
-		tool_errf("demo: signals: %s", strerror(errno));
+	if (spawn_signals_catch(&saved) < 0)
 		return EXIT_FAIL;
-	}
-	interrupted = 0;
 	rc = run_all(&d, want);
-
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	spawn_signals_restore(&saved);
 	return rc;
 }
