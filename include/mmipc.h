@@ -173,7 +173,9 @@ struct mmipc_region_info {
 	uint32_t seals;		/* F_GET_SEALS bits (memfd), else 0 */
 	uint64_t file_size;	/* st_size of the file (total_size for anon) */
 	uint64_t params[4];	/* kind parameters (meaning depends on kind) */
-	uint64_t reserved[6];	/* zero; room to grow without breaking the ABI */
+	uint32_t peers;		/* attached peers (slots in use) */
+	uint32_t peers_alive;	/* of those, alive or cannot tell */
+	uint64_t reserved[5];	/* zero; room to grow without breaking the ABI */
 };
 
 /**
@@ -331,6 +333,226 @@ MMIPC_API int mmipc_region_recv_fd(mmipc_region **out, int sock, uint32_t kind,
 
 /** mmipc_shm_dir - where shm: regions live: $MMIPC_SHM_DIR or "/dev/shm". */
 MMIPC_API const char *mmipc_shm_dir(void);
+
+/* ------------------------------------------------------------------------ */
+/* Peers                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Roles of an attached process. */
+enum {
+	MMIPC_ROLE_PRODUCER = 1,
+	MMIPC_ROLE_CONSUMER = 2,
+};
+
+/* The most processes that can be attached to one region at once. */
+#define MMIPC_MAX_PEERS 16
+
+struct mmipc_peer_info {
+	uint32_t slot;		/* index in the region's peer table */
+	uint32_t role;		/* MMIPC_ROLE_* */
+	int32_t pid;
+	int32_t alive;		/* 1 alive, 0 dead, -1 cannot tell */
+	uint64_t start;		/* process start time, clock ticks after boot */
+	int64_t attach_ns;	/* when it attached, CLOCK_REALTIME ns */
+};
+
+/**
+ * mmipc_region_peers - list the processes attached to a region (a ring's
+ * producer and consumer, ...): fills up to @max entries of @v, returns how
+ * many slots are in use (which may exceed @max). Liveness is judged from
+ * /proc: pid plus start time, so a reused pid does not pass for the peer.
+ */
+MMIPC_API int mmipc_region_peers(const mmipc_region *r,
+				 struct mmipc_peer_info *v, int max);
+
+/* ------------------------------------------------------------------------ */
+/* Ring: one producer, one consumer, variable-size messages                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A ring is a region of kind MMIPC_KIND_RING holding a byte ring of a
+ * power-of-two capacity. One producer and one consumer attach to it, from
+ * any processes, in any order; messages of 0 to mmipc_ring_max_msg() bytes
+ * pass in order, each delivered once. It behaves like a pipe that keeps
+ * message boundaries:
+ *
+ *  - the consumer may start before or after the producer; a producer with
+ *    no consumer yet fills the ring and then waits;
+ *  - when the producer closes, the consumer drains what is left and then
+ *    gets end-of-stream (0);
+ *  - when the consumer has closed, the producer gets -EPIPE;
+ *  - a peer that died (kill -9) counts as gone: the blocked side notices
+ *    within a second (-EPIPE on either side; the consumer first drains
+ *    everything the dead producer had committed);
+ *  - a new producer or consumer may attach once the old one is gone, and
+ *    the stream goes on: what a dead producer had reserved but not
+ *    committed is discarded; what a consumer released is never delivered
+ *    again;
+ *  - a corrupt position or length found in the region gives -EBADMSG and
+ *    marks the ring broken for both sides; no call ever reads or writes
+ *    outside the mapping, or loops for ever.
+ *
+ * Timeouts are in milliseconds: 0 never blocks (-EAGAIN when it would),
+ * -1 waits without limit, otherwise -ETIMEDOUT when the time is up. A
+ * signal does not cut a wait short. Waiting spins briefly, then sleeps on a
+ * futex; a busy stream makes no system call, an idle one uses no CPU.
+ *
+ * A ring handle belongs to one thread at a time.
+ */
+typedef struct mmipc_ring mmipc_ring;
+
+/* The largest capacity a ring may have (1 GiB), and the smallest (4 KiB). */
+#define MMIPC_RING_MAX_CAPACITY (UINT64_C(1) << 30)
+#define MMIPC_RING_MIN_CAPACITY UINT64_C(4096)
+
+/* Flags for mmipc_ring_commit() and mmipc_ring_send(). */
+#define MMIPC_RING_MORE 0x0001u /* more follows: do not publish yet */
+
+/* Wait modes (mmipc_ring_set_wait()). */
+enum {
+	MMIPC_WAIT_ADAPTIVE = 0, /* spin a while (learning how long pays),
+				  * then sleep: the default */
+	MMIPC_WAIT_SPIN = 1,	 /* never sleep: lowest latency, burns a CPU */
+	MMIPC_WAIT_SLEEP = 2,	 /* sleep at once: fewest cycles */
+};
+
+/**
+ * mmipc_ring_create - create a ring region.
+ * @capacity: bytes of ring, a power of two from MMIPC_RING_MIN_CAPACITY to
+ *            MMIPC_RING_MAX_CAPACITY (-EINVAL otherwise).
+ * Other parameters and errors as mmipc_region_create(). The caller gets a
+ * region handle; attach ends to it with mmipc_ring_attach() (anon, memfd,
+ * or within the creating process), or open them by name elsewhere.
+ */
+MMIPC_API int mmipc_ring_create(mmipc_region **out, const char *addr,
+				uint64_t capacity, unsigned mode,
+				unsigned flags);
+
+/**
+ * mmipc_ring_attach - attach this process as the producer or the consumer
+ * (@role) of the ring in @region, which the caller keeps owning and must
+ * not close before mmipc_ring_close(). Attach AFTER fork(): the peer table
+ * records the attaching process.
+ *
+ * Errors: -MMIPC_EKIND not a ring; -EBADMSG the ring's header is corrupt;
+ * -EBUSY a live process already holds that role; -EUSERS the peer table is
+ * full; -EINVAL bad role or flags; -EBADF a read-only region.
+ */
+MMIPC_API int mmipc_ring_attach(mmipc_ring **out, mmipc_region *region,
+				int role, unsigned flags);
+
+/**
+ * mmipc_ring_open - open the ring region at @addr (as mmipc_region_open()
+ * with MMIPC_KIND_RING and @flags) and attach as @role. The ring owns that
+ * region and closes it in mmipc_ring_close(). Errors of both calls.
+ */
+MMIPC_API int mmipc_ring_open(mmipc_ring **out, const char *addr, int role,
+			      unsigned flags);
+
+/**
+ * mmipc_ring_close - detach: a producer publishes what it committed with
+ * MMIPC_RING_MORE and signals end-of-stream; a consumer signals that it is
+ * gone (the producer's next send gets -EPIPE). Frees the peer slot and the
+ * handle (and the region, if opened by mmipc_ring_open()). NULL is allowed.
+ */
+MMIPC_API int mmipc_ring_close(mmipc_ring *ring);
+
+/** mmipc_ring_set_wait - how this end waits: MMIPC_WAIT_* and the spin
+ *  budget in nanoseconds (0: the default, 20000). Returns 0 or -EINVAL. */
+MMIPC_API int mmipc_ring_set_wait(mmipc_ring *ring, int mode,
+				  uint32_t spin_ns);
+
+/** mmipc_ring_max_msg - the largest message this ring carries. */
+MMIPC_API uint64_t mmipc_ring_max_msg(const mmipc_ring *ring);
+
+/**
+ * mmipc_ring_reserve - producer: make room for a message of @len bytes and
+ * point *@buf at it (8-byte aligned, contiguous). Fill it, then call
+ * mmipc_ring_commit(). Reserving again without committing replaces the
+ * reservation. Returns 0, or -EMSGSIZE (@len over mmipc_ring_max_msg()),
+ * -EAGAIN (@timeout_ms 0 and the ring is full), -ETIMEDOUT, -EPIPE (the
+ * consumer closed or died), -EBADMSG (corrupt ring), -EINVAL (not the
+ * producer).
+ */
+MMIPC_API int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
+				 int timeout_ms);
+
+/**
+ * mmipc_ring_commit - producer: the reserved message is written; @len (at
+ * most what was reserved) is its real length. The message is published
+ * (and a sleeping consumer woken) unless @flags has MMIPC_RING_MORE, in
+ * which case it waits for the next commit without MORE, mmipc_ring_flush(),
+ * a reserve that has to wait, or close. Returns 0, or -EINVAL (nothing
+ * reserved, @len too big).
+ */
+MMIPC_API int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags);
+
+/** mmipc_ring_flush - producer: publish every message committed with
+ *  MMIPC_RING_MORE, and wake the consumer if it sleeps. Returns 0. */
+MMIPC_API int mmipc_ring_flush(mmipc_ring *ring);
+
+/** mmipc_ring_send - producer: reserve, copy @len bytes, commit with
+ *  @flags. Errors of mmipc_ring_reserve(). */
+MMIPC_API int mmipc_ring_send(mmipc_ring *ring, const void *buf, size_t len,
+			      unsigned flags, int timeout_ms);
+
+/**
+ * mmipc_ring_peek - consumer: point *@buf and *@len at the next message
+ * without taking it; it stays valid until mmipc_ring_release(). Returns 1
+ * (a message), 0 (end-of-stream: the producer closed and all was read),
+ * -EAGAIN (@timeout_ms 0, nothing yet), -ETIMEDOUT, -EPIPE (the producer
+ * died, and all it committed was read), -EBADMSG (corrupt ring), -EINVAL
+ * (not the consumer).
+ */
+MMIPC_API int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
+			      int timeout_ms);
+
+/** mmipc_ring_release - consumer: done with the message of the last peek;
+ *  the space goes back to the producer. Returns 0, or -EINVAL if nothing
+ *  was peeked. */
+MMIPC_API int mmipc_ring_release(mmipc_ring *ring);
+
+/**
+ * mmipc_ring_recv - consumer: copy the next message into @buf (@size bytes)
+ * and take it; *@len gets its length. Returns 1, 0 at end-of-stream, or
+ * the errors of mmipc_ring_peek(), plus -EMSGSIZE when the message is
+ * larger than @size: *@len then says how large, and the message stays in
+ * the ring.
+ */
+MMIPC_API int mmipc_ring_recv(mmipc_ring *ring, void *buf, size_t size,
+			      size_t *len, int timeout_ms);
+
+/* What mmipc_ring_stats() reports; every counter is as seen at one moment
+ * by a reader that holds no lock, so they may be a little apart. */
+struct mmipc_ring_stats {
+	uint64_t capacity;	/* bytes */
+	uint64_t used;		/* bytes published and not yet released */
+	uint64_t msgs_sent;	/* messages published since creation */
+	uint64_t msgs_recv;	/* messages released since creation */
+	uint64_t bytes_sent;	/* payload bytes published */
+	uint64_t bytes_recv;	/* payload bytes released */
+	uint32_t producer;	/* MMIPC_END_* */
+	uint32_t consumer;	/* MMIPC_END_* */
+	int32_t producer_pid;	/* 0 when none */
+	int32_t consumer_pid;
+	uint32_t broken;	/* 1: corruption was found */
+	uint32_t reserved0;
+	uint64_t reserved[4];
+};
+
+/* State of one end of a ring. */
+enum {
+	MMIPC_END_NONE = 0,	/* never attached */
+	MMIPC_END_ATTACHED = 1, /* attached and alive */
+	MMIPC_END_CLOSED = 2,	/* closed cleanly */
+	MMIPC_END_DEAD = 3,	/* attached, but the process is gone */
+};
+
+/** mmipc_ring_stats - fill level, counters and ends of the ring in @r (any
+ *  open handle, read-only is enough). -MMIPC_EKIND if not a ring,
+ *  -EBADMSG if its control block is corrupt. */
+MMIPC_API int mmipc_ring_stats(const mmipc_region *r,
+			       struct mmipc_ring_stats *st);
 
 /* ------------------------------------------------------------------------ */
 /* Futex helpers                                                            */

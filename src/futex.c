@@ -36,9 +36,17 @@
  * and returns EAGAIN instead of sleeping. A store-then-load pair is the one
  * reordering x86 does, so neither barrier may be weaker than seq_cst.
  *
- * This file gives the two halves (wait with a deadline, wake); the
- * announcement lives with the word it protects (see examples/writer.c and
- * examples/reader.c; the channel layers do the same).
+ * The channels use this as an eventcount (struct mmipc_evc in layout.h),
+ * one per direction: the sleeper announces itself in `waiters` and sleeps
+ * on `seq`; the side that makes progress publishes, fences, and only when
+ * `waiters` is non-zero bumps `seq` and wakes. `seq` rather than the data
+ * word is the futex word so that events which do not move the data (the
+ * other end closing, dying, the ring found broken) wake the sleeper too:
+ * every such event bumps `seq`, and a sleeper that read `seq` before it
+ * gets EAGAIN from the kernel instead of sleeping through it.
+ *
+ * The examples (examples/writer.c, examples/reader.c) use the public
+ * mmipc_futex_wait()/mmipc_futex_wake() with the same announcement.
  */
 #include <limits.h>
 #include <linux/futex.h>
@@ -122,4 +130,62 @@ int mmipc_futex_wake(uint32_t *word, int n)
 		return -EINVAL;
 	rc = sys_futex(word, FUTEX_WAKE, (uint32_t)n, NULL, 0);
 	return rc < 0 ? neg_errno() : (int)rc;
+}
+
+/*
+ * evc_prepare - announce a sleeper and take the key to sleep on. The
+ * caller then re-checks its condition and either calls evc_cancel() (the
+ * condition holds) or evc_wait() with the key.
+ */
+uint32_t evc_prepare(struct mmipc_evc *e)
+{
+	__atomic_fetch_add(&e->waiters, 1, __ATOMIC_RELAXED);
+	/* (A): pairs with (B) in evc_signal(). Our waiters++ is visible to a
+	 * signaller before we load the condition, or we see its store. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* acquire: pairs with the release bump in evc_signal(); a key that
+	 * already includes an event comes with that event's data visible */
+	return __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+}
+
+void evc_cancel(struct mmipc_evc *e)
+{
+	__atomic_fetch_sub(&e->waiters, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * evc_wait - sleep until the key changes or @until (absolute
+ * CLOCK_MONOTONIC, NULL = no limit), then take the announcement back.
+ * Returns 0 (woken, maybe spuriously: re-check), -ETIMEDOUT.
+ */
+int evc_wait(struct mmipc_evc *e, uint32_t key, const struct timespec *until)
+{
+	int rc = futex_wait_abs(&e->seq, key, until);
+
+	evc_cancel(e);
+	return rc == -ETIMEDOUT ? rc : 0;
+}
+
+/*
+ * evc_signal - after a release store that a sleeper may wait for: wake the
+ * sleepers if there are any. Costs a fence and a load of a line nobody
+ * writes while nobody sleeps; the system call only when someone does.
+ */
+void evc_signal(struct mmipc_evc *e)
+{
+	/* (B): pairs with (A); orders our data store before the load of
+	 * waiters (a store-load pair: only a full fence orders it) */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&e->waiters, __ATOMIC_RELAXED) != 0)
+		evc_signal_all(e);
+}
+
+/* evc_signal_all - an event without a data store (close, death, broken):
+ * bump the key and wake whoever sleeps, unconditionally. */
+void evc_signal_all(struct mmipc_evc *e)
+{
+	/* release: the sleeper that reads the new key (acquire) sees what
+	 * was stored before the signal */
+	__atomic_fetch_add(&e->seq, 1, __ATOMIC_RELEASE);
+	sys_futex(&e->seq, FUTEX_WAKE, INT32_MAX, NULL, 0);
 }

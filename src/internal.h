@@ -55,6 +55,23 @@ int futex_wait_abs(const uint32_t *word, uint32_t expected,
 		   const struct timespec *deadline);
 void deadline_after_ms(struct timespec *ts, int timeout_ms);
 bool deadline_passed(const struct timespec *ts);
+uint32_t evc_prepare(struct mmipc_evc *e);
+void evc_cancel(struct mmipc_evc *e);
+int evc_wait(struct mmipc_evc *e, uint32_t key, const struct timespec *until);
+void evc_signal(struct mmipc_evc *e);
+void evc_signal_all(struct mmipc_evc *e);
+
+/* peer.c */
+int peer_attach(struct mmipc_region *r, uint32_t role, uint32_t *slot,
+		uint64_t *word);
+void peer_detach(struct mmipc_region *r, uint32_t slot, uint64_t word);
+int peer_alive(const struct mmipc_region *r, uint32_t slot, uint32_t role);
+void peer_count(const struct mmipc_region *r, uint32_t *peers,
+		uint32_t *alive);
+
+/* region_open.c: for stat: open read-only, no wait, and accept a region
+ * that is not READY yet (its header is described, never used) */
+int region_open_inspect(struct mmipc_region **out, const char *addr);
 
 /* region.c: helpers shared with region_open.c */
 struct mmipc_region *region_alloc(void);

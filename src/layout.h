@@ -9,12 +9,16 @@
  *
  * A region:
  *
- *   0                 256                            hdr_size (4096)
- *   +-----------------+------------------------------+--------------------+
- *   | struct          | reserved (zero): peer table  | data area          |
- *   | mmipc_hdr       | and per-kind control words   | data_size bytes    |
- *   +-----------------+------------------------------+--------------------+
- *                                                     ^ data_off
+ *   0           256             1280      2048             hdr_size (4096)
+ *   +-----------+---------------+---------+----------------+--------------+
+ *   | struct    | peer table:   | zero    | kind control   | data area    |
+ *   | mmipc_hdr | 16 x 64 bytes |         | (ring: 5 lines)| data_size    |
+ *   +-----------+---------------+---------+----------------+--------------+
+ *                                                           ^ data_off
+ *
+ * The peer table and the kind control block took space that layout 1 kept
+ * zero. A region without them reads as "no peers", and code that does not
+ * know them never looks there, so the layout version did not change.
  *
  * struct mmipc_hdr, byte offsets (all little-endian on x86_64):
  *
@@ -133,5 +137,148 @@ _Static_assert(offsetof(struct mmipc_hdr, state) % MMIPC_CACHELINE == 0,
 	       "state on its own cache line");
 _Static_assert(offsetof(struct mmipc_hdr, resize_gen) == 132, "resize_gen");
 _Static_assert(MMIPC_HDR_SIZE % MMIPC_CACHELINE == 0, "hdr block aligned");
+
+/* ------------------------------------------------------------------------
+ * The peer table: who is attached (peer.c).
+ *
+ * A slot is claimed by one compare-and-swap on `word`, which holds the
+ * claimer's pid, a generation and the slot state together, so that a slot
+ * is never half-claimed: FREE -> CLAIMING (pid set) -> ACTIVE. The claimer
+ * fills start/pidns/attach_ns/role between the two, and stores ACTIVE with
+ * release ordering; a reader that sees ACTIVE (acquire) sees those fields.
+ * Detach stores FREE (release). A slot whose pid is dead, in any state but
+ * FREE, may be reclaimed by a CAS from the exact word seen (the generation
+ * makes an ABA impossible in practice: 2^24 reuses between a load and a
+ * CAS). Everything in a slot is untrusted: role and pid are checked before
+ * use, and a slot with garbage is "not a peer", never a crash.
+ *
+ *   off size field      written by / when            a reader may assume
+ *     0    8 word       claimer (CAS), detach        nothing: decode, check
+ *     8    8 start      claimer, before ACTIVE       informative
+ *    16    8 pidns      claimer, before ACTIVE       informative
+ *    24    8 attach_ns  claimer, before ACTIVE       informative
+ *    32    4 role       claimer, before ACTIVE       checked: 1 or 2
+ *    36   28 reserved   zero
+ * ------------------------------------------------------------------------ */
+#define MMIPC_PEER_OFF	 256u
+#define MMIPC_PEER_SLOTS 16u
+
+enum { PEER_FREE = 0, PEER_CLAIMING = 1, PEER_ACTIVE = 2 };
+
+#define PEER_WORD(pid, gen, state)                                            \
+	(((uint64_t)(uint32_t)(pid) << 32) |                                  \
+	 ((uint64_t)((gen) & 0xffffffu) << 8) | (uint64_t)(state))
+#define PEER_STATE(w) ((uint32_t)((w) & 0xff))
+#define PEER_GEN(w)   ((uint32_t)(((w) >> 8) & 0xffffff))
+#define PEER_PID(w)   ((int32_t)((w) >> 32))
+
+struct mmipc_peer_slot {
+	uint64_t word;
+	uint64_t start;
+	uint64_t pidns;
+	int64_t attach_ns;
+	uint32_t role;
+	uint8_t reserved[28];
+};
+
+_Static_assert(sizeof(struct mmipc_peer_slot) == MMIPC_CACHELINE, "slot");
+_Static_assert(offsetof(struct mmipc_peer_slot, start) == 8, "start");
+_Static_assert(offsetof(struct mmipc_peer_slot, role) == 32, "role");
+_Static_assert(MMIPC_PEER_OFF >= sizeof(struct mmipc_hdr), "after header");
+_Static_assert(MMIPC_PEER_OFF + MMIPC_PEER_SLOTS * 64 <= 2048, "table fits");
+
+/* ------------------------------------------------------------------------
+ * An eventcount: where one side sleeps until the other makes progress
+ * (futex.c draws the race it closes). One cache line each, so that the
+ * waiter's announcements never bounce the lines the data path uses.
+ *
+ *   off size field    written by                 a reader may assume
+ *     0    4 seq      the signaller (+1 per      nothing; only its change
+ *                     wake-worthy event)         matters (futex word)
+ *     4    4 waiters  the waiter (+1 before       nothing: a dead waiter
+ *                     sleeping, -1 after)         leaves it high, which
+ *                                                 costs wakes, not safety
+ * ------------------------------------------------------------------------ */
+struct mmipc_evc {
+	uint32_t seq;
+	uint32_t waiters;
+	uint8_t pad[56];
+};
+
+_Static_assert(sizeof(struct mmipc_evc) == MMIPC_CACHELINE, "evc");
+
+/* ------------------------------------------------------------------------
+ * The ring's control block (ring.c), at MMIPC_RING_CTL_OFF, five cache
+ * lines. The capacity is params[0] of the header (a power of two, equal to
+ * data_size); positions are free-running 64-bit byte counts, masked by
+ * capacity - 1, compared only by difference.
+ *
+ *   line off field       written by                 a reader may assume
+ *   0      0 head        producer, release, after   nothing: 0 <= head -
+ *                        the records below it       tail <= capacity and
+ *                                                   never backwards, checked
+ *   0      8 msgs_sent   producer, with head        informative
+ *   0     16 bytes_sent  producer, with head        informative
+ *   1     64 tail        consumer, release, after   nothing: checked as head
+ *                        it is done reading
+ *   1     72 msgs_recv   consumer, with tail        informative
+ *   1     80 bytes_recv  consumer, with tail        informative
+ *   2    128 data        evc: consumer sleeps, producer signals
+ *   3    192 space       evc: producer sleeps, consumer signals
+ *   4    256 prod_end    attach/close of the producer (CAS): RING_END()
+ *   4    260 cons_end    attach/close of the consumer (CAS)
+ *   4    264 broken      whoever finds corruption (1, never cleared)
+ *
+ * Records in the data area, 8-byte aligned, contiguous (never split at the
+ * wrap):  [u32 len][u32 type][len bytes][pad to 8]. type is REC_DATA or
+ * REC_PAD; a PAD record fills the space up to the end of the ring when the
+ * next record does not fit there, and its len is exactly that space minus
+ * its header. A record is valid once head has passed it (the release store
+ * of head is the commit marker); the consumer checks len and type against
+ * the space between its tail and the head, and against the end of the ring,
+ * before it touches a payload byte.
+ * ------------------------------------------------------------------------ */
+#define MMIPC_RING_CTL_OFF 2048u
+
+/* An end word: state (RING_END_*, = MMIPC_END_*), peer slot, generation. */
+#define RING_END(state, slot, gen)                                            \
+	((uint32_t)(state) | ((uint32_t)(slot) << 8) |                       \
+	 ((uint32_t)((gen) & 0xffffu) << 16))
+#define RING_END_STATE(w) ((w) & 0xffu)
+#define RING_END_SLOT(w)  (((w) >> 8) & 0xffu)
+#define RING_END_GEN(w)	  ((w) >> 16)
+
+#define REC_DATA 0x41544144u /* "DATA" */
+#define REC_PAD	 0x20444150u /* "PAD " */
+#define REC_HDR	 8u
+
+struct mmipc_ring_ctl {
+	uint64_t head;
+	uint64_t msgs_sent;
+	uint64_t bytes_sent;
+	uint8_t pad0[40];
+	uint64_t tail;
+	uint64_t msgs_recv;
+	uint64_t bytes_recv;
+	uint8_t pad1[40];
+	struct mmipc_evc data;
+	struct mmipc_evc space;
+	uint32_t prod_end;
+	uint32_t cons_end;
+	uint32_t broken;
+	uint8_t pad4[52];
+};
+
+_Static_assert(sizeof(struct mmipc_ring_ctl) == 5 * MMIPC_CACHELINE, "ctl");
+_Static_assert(offsetof(struct mmipc_ring_ctl, tail) == 64, "tail line");
+_Static_assert(offsetof(struct mmipc_ring_ctl, data) == 128, "data evc");
+_Static_assert(offsetof(struct mmipc_ring_ctl, space) == 192, "space evc");
+_Static_assert(offsetof(struct mmipc_ring_ctl, prod_end) == 256, "ends");
+_Static_assert(MMIPC_RING_CTL_OFF % MMIPC_CACHELINE == 0, "ctl aligned");
+_Static_assert(MMIPC_RING_CTL_OFF + sizeof(struct mmipc_ring_ctl) <=
+		       MMIPC_HDR_SIZE,
+	       "ctl fits the header block");
+_Static_assert(MMIPC_PEER_OFF + MMIPC_PEER_SLOTS * 64 <= MMIPC_RING_CTL_OFF,
+	       "peer table before ring ctl");
 
 #endif /* MMIPC_LAYOUT_H */

@@ -84,8 +84,9 @@ static int validate(struct mmipc_region *r, uint32_t want_kind)
 		return -MMIPC_EKIND;
 	if (fstat(r->fd, &st) < 0)
 		return neg_errno();
-	if (hdr_size < sizeof(struct mmipc_hdr) ||
-	    hdr_size % MMIPC_CACHELINE != 0 || off < hdr_size ||
+	/* layout 1 has one header block size; the peer table and the kind
+	 * control blocks live in it, so it must be mapped whole */
+	if (hdr_size != MMIPC_HDR_SIZE || off < hdr_size ||
 	    off % MMIPC_CACHELINE != 0 || size == 0 || off > total ||
 	    size > total - off || total > (uint64_t)st.st_size)
 		return -MMIPC_ETRUNC;
@@ -321,59 +322,14 @@ int mmipc_region_open_fd(mmipc_region **out, int fd, uint32_t kind,
 			      MMIPC_OPEN_TIMEOUT_MS);
 }
 
-int mmipc_region_info(const mmipc_region *r, struct mmipc_region_info *info)
-{
-	const struct mmipc_hdr *h = r->hdr;
-	struct stat st;
-	int seals;
-
-	memset(info, 0, sizeof(*info));
-	info->backend = (uint32_t)r->backend;
-	if (h != NULL) {
-		info->version = READ_ONCE(h->version);
-		info->kind = READ_ONCE(h->kind);
-		info->state = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
-		info->total_size = READ_ONCE(h->total_size);
-		info->data_off = READ_ONCE(h->data_off);
-		info->data_size = READ_ONCE(h->data_size);
-		info->creator_pid = READ_ONCE(h->creator_pid);
-		info->creator_uid = READ_ONCE(h->creator_uid);
-		info->creator_start = READ_ONCE(h->creator_start);
-		info->ctime_ns = READ_ONCE(h->ctime_ns);
-		for (int i = 0; i < 4; i++)
-			info->params[i] = READ_ONCE(h->params[i]);
-		info->creator_pidns = READ_ONCE(h->creator_pidns);
-		info->creator_alive =
-			info->creator_pidns != 0 &&
-					info->creator_pidns != proc_self_pidns()
-				? -1 /* another pid namespace: cannot tell */
-				: proc_alive(info->creator_pid,
-					     info->creator_start);
-	} else {
-		info->kind = MMIPC_KIND_RAW;
-		info->state = MMIPC_STATE_READY;
-		info->total_size = r->map_size;
-		info->data_size = r->data_size;
-		info->creator_alive = -1;
-	}
-	info->owner_uid = info->creator_uid;
-	info->file_size = r->map_size;
-	if (r->fd >= 0 && fstat(r->fd, &st) == 0) {
-		info->owner_uid = st.st_uid;
-		info->mode = st.st_mode & 07777;
-		info->file_size = (uint64_t)st.st_size;
-	}
-	if (r->backend == MMIPC_BACKEND_MEMFD &&
-	    (seals = fcntl(r->fd, F_GET_SEALS)) >= 0)
-		info->seals = (uint32_t)seals;
-	return 0;
-}
-
 /*
- * Like open read-only without waiting, but a region that is not READY yet
- * is described rather than refused: `mmipc ls` must show what is there.
+ * region_open_inspect - like open read-only without waiting, but a region
+ * that is not READY yet is handed back rather than refused (with its
+ * header mapped, unvalidated: describe it, never use it): `mmipc ls` must
+ * show what is there. Errors as open; a region whose header is still zero
+ * is -MMIPC_ENOTREADY, an empty file -MMIPC_ETRUNC.
  */
-int mmipc_region_stat(const char *addr, struct mmipc_region_info *info)
+int region_open_inspect(struct mmipc_region **out, const char *addr)
 {
 	struct mmipc_region *r;
 	struct stat st;
@@ -407,8 +363,10 @@ int mmipc_region_stat(const char *addr, struct mmipc_region_info *info)
 		rc = r->base == NULL ? -MMIPC_ETRUNC
 		     : READ_ONCE(r->hdr->magic) == 0 ? -MMIPC_ENOTREADY
 						     : 0;
-	if (rc == 0)
-		mmipc_region_info(r, info);
-	mmipc_region_close(r);
-	return rc;
+	if (rc < 0) {
+		mmipc_region_close(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
 }

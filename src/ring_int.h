@@ -1,0 +1,59 @@
+/*
+ * ring_int.h - the ring handle, shared by ring.c (setup: create, attach,
+ * close, stats) and ring_io.c (the data path). Private.
+ */
+#ifndef MMIPC_RING_INT_H
+#define MMIPC_RING_INT_H
+
+#include "internal.h"
+
+#define RING_NONE ((size_t)-1) /* no reservation / nothing peeked */
+
+struct mmipc_ring {
+	struct mmipc_region *region;
+	struct mmipc_ring_ctl *ctl;
+	unsigned char *data;
+	uint64_t cap;		/* validated capacity, a power of two */
+	uint64_t mask;		/* cap - 1 */
+	uint64_t max_msg;	/* cap - REC_HDR */
+	uint32_t role;		/* MMIPC_ROLE_* */
+	uint32_t slot;		/* our peer slot */
+	uint64_t slot_word;	/* what detach must find in it */
+	uint32_t end;		/* our end word, for close */
+	bool own_region;	/* opened by mmipc_ring_open(): close it */
+	bool broken;
+
+	/* producer */
+	uint64_t head;		/* next record goes here (includes MORE) */
+	uint64_t head_pub;	/* last head published */
+	uint64_t tail_cache;	/* consumer's tail as last read */
+	uint64_t resv_pos;	/* where the reserved record starts */
+	size_t resv_len;	/* RING_NONE, or bytes reserved */
+
+	/* consumer */
+	uint64_t tail;		/* next record to read */
+	uint64_t tail_pub;	/* last tail published */
+	uint64_t head_cache;	/* producer's head as last read */
+	uint64_t peek_rec;	/* record size of the peeked message */
+	size_t peek_len;	/* RING_NONE, or its payload length */
+
+	/* both: counters we own in the control block */
+	uint64_t msgs;
+	uint64_t bytes;
+
+	/* waiting */
+	int wait_mode;		/* MMIPC_WAIT_* */
+	uint32_t spin_ns;	/* the budget asked for */
+	uint32_t spin_now;	/* adaptive: the budget learned */
+};
+
+static inline uint64_t rec_size(uint64_t len)
+{
+	return (REC_HDR + len + 7) & ~UINT64_C(7);
+}
+
+/* ring.c */
+int ring_fail(struct mmipc_ring *ring); /* mark broken; returns -EBADMSG */
+int ring_peer_end(struct mmipc_ring *ring, bool check_alive);
+
+#endif /* MMIPC_RING_INT_H */

@@ -1,0 +1,436 @@
+/*
+ * ring_io.c - the ring's data path: reserve/commit/flush/send on the
+ * producer side, peek/release/recv on the consumer side, and how each side
+ * waits for the other. The format is in layout.h.
+ *
+ * The hot path touches only the side's own cache line (head or tail), the
+ * data, and - when its cached copy of the other side's position says full
+ * or empty - the other side's line. Publishing is a release store of the
+ * position followed by evc_signal() (a fence and a load of the sleeper
+ * count): a busy stream makes no system call. The consumer publishes its
+ * tail at every release: a plain store to its own line, which the producer
+ * reads only when it thinks the ring is full. Publishing late would batch
+ * nothing the producer sees, and would let a replacement consumer get a
+ * message again that a dead one had already been given.
+ *
+ * Every position and length read from the region is checked before use:
+ *  - the other side's position must stay within one capacity of ours and
+ *    never move backwards;
+ *  - a record's length must fit between its start and the end of the ring
+ *    AND within the published bytes; its type must be DATA or PAD, and a
+ *    PAD must reach exactly to the end of the ring.
+ * A violation marks the ring broken (-EBADMSG for both sides, for good).
+ * Every loop makes progress or waits with a deadline; none trusts a count
+ * from the region to terminate.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "ring_int.h"
+
+/* How often a sleeping side asks whether its peer still lives. */
+#define LIVENESS_MS 250
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+static bool broken(struct mmipc_ring *ring)
+{
+	if (!ring->broken && READ_ONCE(ring->ctl->broken) != 0)
+		ring->broken = true;
+	return ring->broken;
+}
+
+/* ------------------------------------------------------------------------
+ * Waiting. A wait is for a condition on the other side's position (more
+ * bytes published, more bytes released). It spins for the wait mode's
+ * budget, then sleeps on the eventcount in slices of LIVENESS_MS, asking
+ * between slices whether the peer still lives.
+ * ------------------------------------------------------------------------ */
+
+/* One look at the condition: 1 it holds, 0 not yet, < 0 give up. */
+typedef int (*ready_fn)(struct mmipc_ring *ring, uint64_t arg);
+
+static int64_t mono_ns(void)
+{
+	return now_ns(CLOCK_MONOTONIC);
+}
+
+/* Spins up to the budget; returns what ready() said last. */
+static int spin(struct mmipc_ring *ring, ready_fn ready, uint64_t arg,
+		int64_t deadline)
+{
+	int64_t start = mono_ns(), now = start, limit;
+	uint32_t i = 0;
+	int rc;
+
+	if (ring->wait_mode == MMIPC_WAIT_SLEEP)
+		return 0;
+	limit = ring->wait_mode == MMIPC_WAIT_SPIN ? deadline
+						   : start + ring->spin_now;
+	if (deadline >= 0 && limit > deadline)
+		limit = deadline;
+	for (;;) {
+		rc = ready(ring, arg);
+		if (rc != 0)
+			break;
+		cpu_relax();
+		if ((++i & 63) != 0)
+			continue;
+		now = mono_ns();
+		if (limit >= 0 && now >= limit)
+			break;
+		/* pure spin still notices a dead peer */
+		if (ring->wait_mode == MMIPC_WAIT_SPIN &&
+		    now - start >= LIVENESS_MS * 1000000LL) {
+			rc = ring_peer_end(ring, true);
+			if (rc == MMIPC_END_DEAD || rc < 0)
+				return ready(ring, arg) ?: -EPIPE;
+			start = now;
+		}
+	}
+	/* adaptive: a wait that ended while spinning says spinning pays */
+	if (ring->wait_mode == MMIPC_WAIT_ADAPTIVE) {
+		if (rc != 0 && ring->spin_now < 4 * ring->spin_ns)
+			ring->spin_now += ring->spin_now / 8 + 1;
+		else if (rc == 0 && ring->spin_now > ring->spin_ns / 16)
+			ring->spin_now -= ring->spin_now / 4;
+	}
+	return rc;
+}
+
+static void ns_to_ts(int64_t ns, struct timespec *ts)
+{
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+/*
+ * Sleeps until ready(), the deadline (-ETIMEDOUT), or the peer is gone
+ * (ready() decides what "gone" means: it is passed the dead state through
+ * gone_rc on the next look).
+ */
+static int sleep_until(struct mmipc_ring *ring, struct mmipc_evc *evc,
+		       ready_fn ready, uint64_t arg, int64_t deadline)
+{
+	struct timespec ts;
+	int64_t until;
+	uint32_t key;
+	int rc, end;
+
+	for (;;) {
+		key = evc_prepare(evc);
+		rc = ready(ring, arg);
+		if (rc != 0) {
+			evc_cancel(evc);
+			return rc;
+		}
+		end = ring_peer_end(ring, true);
+		if (end < 0 || end == MMIPC_END_DEAD) {
+			evc_cancel(evc);
+			/* the dead cannot publish more: one last look */
+			rc = ready(ring, arg);
+			return rc != 0 ? rc : end < 0 ? end : -EPIPE;
+		}
+		until = mono_ns() + LIVENESS_MS * 1000000LL;
+		if (deadline >= 0 && until > deadline)
+			until = deadline;
+		ns_to_ts(until, &ts);
+		if (evc_wait(evc, key, &ts) == -ETIMEDOUT && deadline >= 0 &&
+		    mono_ns() >= deadline)
+			return ready(ring, arg) ?: -ETIMEDOUT;
+	}
+}
+
+static int wait_for(struct mmipc_ring *ring, struct mmipc_evc *evc,
+		    ready_fn ready, uint64_t arg, int timeout_ms)
+{
+	int64_t deadline = -1;
+	int rc = ready(ring, arg);
+
+	if (rc != 0)
+		return rc;
+	if (timeout_ms == 0)
+		return -EAGAIN;
+	if (timeout_ms > 0)
+		deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+	rc = spin(ring, ready, arg, deadline);
+	if (rc != 0)
+		return rc;
+	if (deadline >= 0 && mono_ns() >= deadline)
+		return -ETIMEDOUT;
+	return sleep_until(ring, evc, ready, arg, deadline);
+}
+
+/* ------------------------------------------------------------------------
+ * Producer.
+ * ------------------------------------------------------------------------ */
+
+static void publish(struct mmipc_ring *ring)
+{
+	struct mmipc_ring_ctl *c = ring->ctl;
+
+	if (ring->head == ring->head_pub)
+		return;
+	WRITE_ONCE(c->msgs_sent, ring->msgs);
+	WRITE_ONCE(c->bytes_sent, ring->bytes);
+	/* release: the commit marker. Pairs with the consumer's acquire
+	 * load of head: every record below head is whole when seen. */
+	__atomic_store_n(&c->head, ring->head, __ATOMIC_RELEASE);
+	ring->head_pub = ring->head;
+	evc_signal(&c->data);
+}
+
+/* ready(): at least @need bytes free after our head. */
+static int space_ready(struct mmipc_ring *ring, uint64_t need)
+{
+	uint64_t t;
+
+	if (broken(ring))
+		return -EBADMSG;
+	if (ring->head + need - ring->tail_cache <= ring->cap)
+		return 1;
+	/* acquire: pairs with the consumer's release store of tail; it is
+	 * done reading the bytes below it, so we may overwrite them */
+	t = __atomic_load_n(&ring->ctl->tail, __ATOMIC_ACQUIRE);
+	if (ring->head_pub - t > ring->cap || t - ring->tail_cache > ring->cap)
+		return ring_fail(ring); /* ahead of head, or backwards */
+	ring->tail_cache = t;
+	if (ring->head + need - t <= ring->cap)
+		return 1;
+	if (ring_peer_end(ring, false) == MMIPC_END_CLOSED)
+		return -EPIPE;
+	return 0;
+}
+
+static int wait_space(struct mmipc_ring *ring, uint64_t need, int timeout_ms)
+{
+	int rc = space_ready(ring, need);
+
+	if (rc != 0)
+		return rc;
+	publish(ring); /* what we hold back cannot be drained: let it go */
+	return wait_for(ring, &ring->ctl->space, space_ready, need,
+			timeout_ms);
+}
+
+static void put_rec(struct mmipc_ring *ring, uint64_t pos, uint32_t len,
+		    uint32_t type)
+{
+	uint32_t *h = (uint32_t *)(ring->data + (pos & ring->mask));
+
+	h[0] = len;
+	h[1] = type;
+}
+
+int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
+		       int timeout_ms)
+{
+	uint64_t rec, off, to_end;
+	int rc;
+
+	if (ring->role != MMIPC_ROLE_PRODUCER || buf == NULL)
+		return -EINVAL;
+	if (broken(ring))
+		return -EBADMSG;
+	if (len > ring->max_msg)
+		return -EMSGSIZE;
+	/* a closed consumer is a load away; a dead one is noticed when the
+	 * ring fills up and we wait */
+	if (ring_peer_end(ring, false) == MMIPC_END_CLOSED)
+		return -EPIPE;
+	rec = rec_size(len);
+	for (;;) {
+		off = ring->head & ring->mask;
+		to_end = ring->cap - off;
+		if (rec <= to_end)
+			break;
+		/* does not fit before the end: pad to the end, then retry at
+		 * offset 0 (two steps, so that a record as large as the ring
+		 * needs only an empty ring, not one empty twice over) */
+		rc = wait_space(ring, to_end, timeout_ms);
+		if (rc < 0)
+			return rc;
+		put_rec(ring, ring->head, (uint32_t)(to_end - REC_HDR),
+			REC_PAD);
+		ring->head += to_end;
+	}
+	rc = wait_space(ring, rec, timeout_ms);
+	if (rc < 0)
+		return rc;
+	ring->resv_pos = ring->head;
+	ring->resv_len = len;
+	*buf = ring->data + off + REC_HDR;
+	return 0;
+}
+
+int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags)
+{
+	if (ring->role != MMIPC_ROLE_PRODUCER || ring->resv_len == RING_NONE ||
+	    len > ring->resv_len || (flags & ~MMIPC_RING_MORE) != 0)
+		return -EINVAL;
+	put_rec(ring, ring->resv_pos, (uint32_t)len, REC_DATA);
+	ring->head = ring->resv_pos + rec_size(len);
+	ring->resv_len = RING_NONE;
+	ring->msgs++;
+	ring->bytes += len;
+	if (!(flags & MMIPC_RING_MORE))
+		publish(ring);
+	return 0;
+}
+
+int mmipc_ring_flush(mmipc_ring *ring)
+{
+	if (ring->role != MMIPC_ROLE_PRODUCER)
+		return -EINVAL;
+	if (!broken(ring))
+		publish(ring);
+	return 0;
+}
+
+int mmipc_ring_send(mmipc_ring *ring, const void *buf, size_t len,
+		    unsigned flags, int timeout_ms)
+{
+	void *p;
+	int rc;
+
+	if ((flags & ~MMIPC_RING_MORE) != 0)
+		return -EINVAL;
+	rc = mmipc_ring_reserve(ring, len, &p, timeout_ms);
+	if (rc < 0)
+		return rc;
+	memcpy(p, buf, len);
+	return mmipc_ring_commit(ring, len, flags);
+}
+
+/* ------------------------------------------------------------------------
+ * Consumer.
+ * ------------------------------------------------------------------------ */
+
+static void publish_tail(struct mmipc_ring *ring)
+{
+	struct mmipc_ring_ctl *c = ring->ctl;
+
+	WRITE_ONCE(c->msgs_recv, ring->msgs);
+	WRITE_ONCE(c->bytes_recv, ring->bytes);
+	/* release: pairs with the producer's acquire load of tail; our
+	 * reads of the released bytes are done before it may reuse them */
+	__atomic_store_n(&c->tail, ring->tail, __ATOMIC_RELEASE);
+	ring->tail_pub = ring->tail;
+	evc_signal(&c->space);
+}
+
+/* ready(): bytes published past our tail (1), end-of-stream (0 is "not
+ * yet", so end-of-stream is reported as -ENODATA and turned into 0). */
+static int data_ready(struct mmipc_ring *ring, uint64_t unused)
+{
+	uint64_t h;
+	int end;
+
+	(void)unused;
+	if (broken(ring))
+		return -EBADMSG;
+	if (ring->head_cache != ring->tail)
+		return 1;
+	/* the end state first: a producer publishes head before it closes,
+	 * so "closed" seen here means the head loaded next is final */
+	end = ring_peer_end(ring, false);
+	if (end < 0)
+		return end;
+	/* acquire: pairs with the producer's release store of head */
+	h = __atomic_load_n(&ring->ctl->head, __ATOMIC_ACQUIRE);
+	if (h - ring->tail > ring->cap || h - ring->head_cache > ring->cap)
+		return ring_fail(ring); /* over a capacity ahead, or backwards */
+	ring->head_cache = h;
+	if (h != ring->tail)
+		return 1;
+	return end == MMIPC_END_CLOSED ? -ENODATA : 0;
+}
+
+/*
+ * Reads the record at our tail: 1 with the message in peek_*, or skips a
+ * PAD (0: look again), or -EBADMSG. The record lies in [tail, head_cache).
+ */
+static int read_rec(struct mmipc_ring *ring)
+{
+	uint64_t off = ring->tail & ring->mask, to_end = ring->cap - off;
+	uint64_t avail = ring->head_cache - ring->tail;
+	const uint32_t *h = (const uint32_t *)(ring->data + off);
+	uint32_t len = READ_ONCE(h[0]), type = READ_ONCE(h[1]);
+
+	if (avail < REC_HDR || (off & 7) != 0)
+		return ring_fail(ring);
+	if (type == REC_PAD) {
+		if ((uint64_t)len + REC_HDR != to_end || to_end > avail)
+			return ring_fail(ring);
+		ring->tail += to_end;
+		publish_tail(ring); /* the producer may be waiting for it */
+		return 0;
+	}
+	if (type != REC_DATA || REC_HDR + (uint64_t)len > to_end ||
+	    rec_size(len) > avail)
+		return ring_fail(ring);
+	ring->peek_rec = rec_size(len);
+	ring->peek_len = len;
+	return 1;
+}
+
+int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
+		    int timeout_ms)
+{
+	int rc;
+
+	if (ring->role != MMIPC_ROLE_CONSUMER || buf == NULL || len == NULL)
+		return -EINVAL;
+	while (ring->peek_len == RING_NONE) {
+		rc = wait_for(ring, &ring->ctl->data, data_ready, 0,
+			      timeout_ms);
+		if (rc == -ENODATA)
+			return 0; /* end-of-stream */
+		if (rc < 0)
+			return rc;
+		rc = read_rec(ring);
+		if (rc < 0)
+			return rc;
+	}
+	*buf = ring->data + (ring->tail & ring->mask) + REC_HDR;
+	*len = ring->peek_len;
+	return 1;
+}
+
+int mmipc_ring_release(mmipc_ring *ring)
+{
+	if (ring->role != MMIPC_ROLE_CONSUMER || ring->peek_len == RING_NONE)
+		return -EINVAL;
+	ring->tail += ring->peek_rec;
+	ring->msgs++;
+	ring->bytes += ring->peek_len;
+	ring->peek_len = RING_NONE;
+	publish_tail(ring);
+	return 0;
+}
+
+int mmipc_ring_recv(mmipc_ring *ring, void *buf, size_t size, size_t *len,
+		    int timeout_ms)
+{
+	const void *p;
+	size_t n;
+	int rc;
+
+	if (len == NULL)
+		return -EINVAL;
+	rc = mmipc_ring_peek(ring, &p, &n, timeout_ms);
+	if (rc <= 0)
+		return rc;
+	*len = n;
+	if (n > size)
+		return -EMSGSIZE; /* stays peeked: the next call sees it */
+	memcpy(buf, p, n);
+	mmipc_ring_release(ring);
+	return 1;
+}
