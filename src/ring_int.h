@@ -45,6 +45,7 @@ struct mmipc_ring {
 	int wait_mode;		/* MMIPC_WAIT_* */
 	uint32_t spin_ns;	/* the budget asked for */
 	uint32_t spin_now;	/* adaptive: the budget learned */
+	int64_t live_ns;	/* CLOCK_MONOTONIC of the last liveness check */
 };
 
 static inline uint64_t rec_size(uint64_t len)

@@ -111,6 +111,23 @@ static void ns_to_ts(int64_t ns, struct timespec *ts)
 }
 
 /*
+ * The other end's state, with a liveness check (a read of /proc) at most
+ * every LIVENESS_MS: a side that sleeps and wakes per message must not pay
+ * it per message. The first check of a handle is at once, so a peer found
+ * dead when we start is reported without delay.
+ */
+static int peer_check(struct mmipc_ring *ring)
+{
+	int64_t now = mono_ns();
+	bool due = ring->live_ns == 0 ||
+		   now - ring->live_ns >= LIVENESS_MS * 1000000LL;
+
+	if (due)
+		ring->live_ns = now;
+	return ring_peer_end(ring, due);
+}
+
+/*
  * Sleeps until ready(), the deadline (-ETIMEDOUT), or the peer is gone
  * (ready() decides what "gone" means: it is passed the dead state through
  * gone_rc on the next look).
@@ -130,7 +147,7 @@ static int sleep_until(struct mmipc_ring *ring, struct mmipc_evc *evc,
 			evc_cancel(evc);
 			return rc;
 		}
-		end = ring_peer_end(ring, true);
+		end = peer_check(ring);
 		if (end < 0 || end == MMIPC_END_DEAD) {
 			evc_cancel(evc);
 			/* the dead cannot publish more: one last look */
