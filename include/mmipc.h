@@ -387,7 +387,12 @@ MMIPC_API int mmipc_region_peers(const mmipc_region *r,
  *  - a new producer or consumer may attach once the old one is gone, and
  *    the stream goes on: what a dead producer had reserved but not
  *    committed is discarded; what a consumer released is never delivered
- *    again;
+ *    again. An end that closed or died before the other attached counts as
+ *    not come yet: a late producer waits for a new consumer, a late
+ *    consumer for a new producer (after draining what the old one left),
+ *    so one ring carries one stream after another;
+ *  - a non-blocking call (timeout 0) learns of a dead peer too (it asks at
+ *    most every 250 ms, so polling costs nothing extra);
  *  - a corrupt position or length found in the region gives -EBADMSG and
  *    marks the ring broken for both sides; no call ever reads or writes
  *    outside the mapping, or loops for ever.
@@ -488,7 +493,8 @@ MMIPC_API int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
 MMIPC_API int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags);
 
 /** mmipc_ring_flush - producer: publish every message committed with
- *  MMIPC_RING_MORE, and wake the consumer if it sleeps. Returns 0. */
+ *  MMIPC_RING_MORE, and wake the consumer if it sleeps. Returns 0, or
+ *  -EINVAL when called on the consumer's end. */
 MMIPC_API int mmipc_ring_flush(mmipc_ring *ring);
 
 /** mmipc_ring_send - producer: reserve, copy @len bytes, commit with

@@ -89,6 +89,8 @@ int ring_peer_end(struct mmipc_ring *ring, bool check_alive)
 	uint32_t e = __atomic_load_n(peer_end_word(ring), __ATOMIC_ACQUIRE);
 	uint32_t st = RING_END_STATE(e);
 
+	if (ring->has_stale && e == ring->stale_end)
+		return MMIPC_END_NONE; /* gone before we came: not yet come */
 	if (st > MMIPC_END_CLOSED)
 		return ring_fail(ring);
 	if (st == MMIPC_END_ATTACHED && check_alive &&
@@ -152,6 +154,29 @@ static int resume(struct mmipc_ring *ring)
 	return 0;
 }
 
+/*
+ * A peer that closed or died before we attached is no peer of ours: we
+ * treat its end as "none yet", as a FIFO opened after the last writer left
+ * waits for the next one. So a ring carries one stream after another: a
+ * producer that comes after the consumer left waits for a new consumer
+ * (no -EPIPE), and a consumer that comes after the producer left waits for
+ * a new producer (no end-of-stream) - unless the old producer left data in
+ * the ring, which this consumer then drains before it gets end-of-stream
+ * (or -EPIPE for a producer that died).
+ */
+static void note_stale_peer(struct mmipc_ring *ring)
+{
+	uint32_t e = __atomic_load_n(peer_end_word(ring), __ATOMIC_ACQUIRE);
+	int st = ring_peer_end(ring, true);
+
+	if (st != MMIPC_END_CLOSED && st != MMIPC_END_DEAD)
+		return;
+	if (ring->role == MMIPC_ROLE_CONSUMER && ring->head_cache != ring->tail)
+		return; /* the old stream is ours to drain */
+	ring->stale_end = e;
+	ring->has_stale = true;
+}
+
 int mmipc_ring_attach(mmipc_ring **out, mmipc_region *region, int role,
 		      unsigned flags)
 {
@@ -190,6 +215,7 @@ int mmipc_ring_attach(mmipc_ring **out, mmipc_region *region, int role,
 		rc = resume(ring);
 	if (rc < 0)
 		goto out_detach;
+	note_stale_peer(ring);
 	*out = ring;
 	return 0;
 

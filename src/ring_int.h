@@ -22,6 +22,9 @@ struct mmipc_ring {
 	uint32_t end;		/* our end word, for close */
 	bool own_region;	/* opened by mmipc_ring_open(): close it */
 	bool broken;
+	bool has_stale;		/* stale_end holds a word to read as "none" */
+	uint32_t stale_end;	/* the other end's word at attach, when that
+				 * peer had already closed or died */
 
 	/* producer */
 	uint64_t head;		/* next record goes here (includes MORE) */

@@ -172,8 +172,17 @@ static int wait_for(struct mmipc_ring *ring, struct mmipc_evc *evc,
 
 	if (rc != 0)
 		return rc;
-	if (timeout_ms == 0)
+	if (timeout_ms == 0) {
+		/* a caller that polls must learn of a death too; the check
+		 * is rate-limited, so a hot poll loop pays nothing for it */
+		int end = peer_check(ring);
+
+		if (end < 0)
+			return end;
+		if (end == MMIPC_END_DEAD)
+			return ready(ring, arg) ?: -EPIPE;
 		return -EAGAIN;
+	}
 	if (timeout_ms > 0)
 		deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
 	rc = spin(ring, ready, arg, deadline);

@@ -99,7 +99,7 @@ static void check_info(const mmipc_region *r, const struct ru_backend *b,
 	for (i = 0; i < 4; i++)
 		CHECK(info.params[i] == 0, "%s: raw params[%u] = %llu", addr,
 		      i, (unsigned long long)info.params[i]);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < (int)(sizeof(info.reserved) / sizeof(info.reserved[0])); i++)
 		CHECK(info.reserved[i] == 0, "%s: reserved[%u] = %llu", addr,
 		      i, (unsigned long long)info.reserved[i]);
 	CHECK(mmipc_region_size(r) == size, "%s: region_size %llu", addr,
