@@ -1,7 +1,8 @@
 /*
  * cli_util.h - running the mmipc tool from a test: stdout and stderr kept
  * apart (t_run() in helpers.h merges them), optionally as uid 65534, JSON
- * checked with python3, and a private directory removed at exit. Included
+ * checked with python3, a private directory removed at exit, and programs
+ * run alongside the test (spawn_fds(), wait_ms(), kill_kids()). Included
  * by the tests/t_cli_*.c programs, after helpers.h.
  */
 #ifndef MMIPC_TEST_CLI_UTIL_H
@@ -155,6 +156,140 @@ static inline void rm_dir(const char *path)
 			unlinkat(dirfd(d), e->d_name, 0);
 	closedir(d);
 	rmdir(path);
+}
+
+/* --- programs that run alongside the test (send, recv, sh -c ...) --- */
+
+static pid_t kids[32];		/* started and not yet reaped */
+static int nkids;
+
+/* spawn_fds - start argv (argv[0] looked up in $PATH) with stdin, stdout
+ * and stderr on in, out and err (-1: /dev/null for stdin, inherited for
+ * the others). The pid is remembered for kill_kids(). */
+static inline pid_t spawn_fds(char *const argv[], int in, int out, int err)
+{
+	pid_t pid;
+
+	CHECK(nkids < (int)(sizeof(kids) / sizeof(kids[0])), "too many kids");
+	pid = fork();
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (in < 0)
+			in = open("/dev/null", O_RDONLY);
+		if (in < 0 || dup2(in, 0) < 0 ||
+		    (out >= 0 && dup2(out, 1) < 0) ||
+		    (err >= 0 && dup2(err, 2) < 0))
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	kids[nkids++] = pid;
+	return pid;
+}
+
+static inline void forget_kid(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i] == pid)
+			kids[i] = kids[--nkids];
+}
+
+/* wait_ms - wait up to ms for pid: its status (as t_wait()), or -1 if it
+ * still runs. */
+static inline int wait_ms(pid_t pid, int ms)
+{
+	int64_t end = t_now_ms() + ms;
+	pid_t r;
+	int st;
+
+	for (;;) {
+		r = waitpid(pid, &st, WNOHANG);
+		CHECK(r >= 0 || errno == EINTR, "waitpid: %s", strerror(errno));
+		if (r == pid) {
+			forget_kid(pid);
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+			       128 + WTERMSIG(st);
+		}
+		if (t_now_ms() >= end)
+			return -1;
+		usleep(2000);
+	}
+}
+
+/* kill_kids - SIGKILL and reap whatever still runs (also from atexit). */
+static inline void kill_kids(void)
+{
+	while (nkids > 0) {
+		kill(kids[nkids - 1], SIGKILL);
+		waitpid(kids[--nkids], NULL, 0);
+	}
+}
+
+/* new_file - create dir/name (truncated), open for reading and writing;
+ * the path goes to path. */
+static inline int new_file(const char *name, char *path, size_t size)
+{
+	int fd;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* read_all - the whole file at path, NUL-terminated, in a malloc'd
+ * buffer; its length in *len. */
+static inline char *read_all(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0 && fstat(fd, &st) == 0, "open %s: %s", path,
+	      strerror(errno));
+	buf = malloc((size_t)st.st_size + 1);
+	CHECK(buf != NULL, "malloc");
+	*len = 0;
+	while (*len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + *len, (size_t)st.st_size - *len);
+
+		CHECK(n > 0, "read %s: %s", path, strerror(errno));
+		*len += (size_t)n;
+	}
+	buf[*len] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* start_tool - spawn_fds() of "mmipc ARGS..." (a NULL-terminated list). */
+static inline pid_t start_tool(int in, int out, int err, const char *arg, ...)
+{
+	char *argv[32];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = (char *)t_tool();
+	va_start(ap, arg);
+	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)arg;
+	va_end(ap);
+	argv[n] = NULL;
+	return spawn_fds(argv, in, out, err);
+}
+
+/* ring_now - mmipc_ring_stats() of the ring at addr, read-only. */
+static inline struct mmipc_ring_stats ring_now(const char *addr)
+{
+	struct mmipc_ring_stats st;
+	mmipc_region *r;
+
+	CHECK_OK(mmipc_region_open_timeout(&r, addr, MMIPC_KIND_RING,
+					   MMIPC_F_RDONLY | MMIPC_F_NOWAIT, 0));
+	CHECK_OK(mmipc_ring_stats(r, &st));
+	CHECK_OK(mmipc_region_close(r));
+	return st;
 }
 
 #endif /* MMIPC_TEST_CLI_UTIL_H */

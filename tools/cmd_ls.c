@@ -12,18 +12,19 @@
 #include "tool.h"
 
 enum {
-	C_NAME, C_KIND, C_SIZE, C_CREATOR, C_ALIVE, C_AGE, C_MODE, C_OWNER,
-	C_STATE, C_NOTE, NCOLS
+	C_NAME, C_KIND, C_SIZE, C_CREATOR, C_ALIVE, C_PEERS, C_FILL, C_AGE,
+	C_MODE, C_OWNER, C_STATE, C_NOTE, NCOLS
 };
 
 static const char *const headers[NCOLS] = {
-	"NAME", "KIND", "SIZE", "CREATOR", "ALIVE", "AGE", "MODE", "OWNER",
-	"STATE", "NOTE",
+	"NAME", "KIND", "SIZE", "CREATOR", "ALIVE", "PEERS", "FILL", "AGE",
+	"MODE", "OWNER", "STATE", "NOTE",
 };
 
 /* Numbers read better right-aligned. */
 static const bool right_align[NCOLS] = {
-	[C_SIZE] = true, [C_CREATOR] = true, [C_AGE] = true,
+	[C_SIZE] = true, [C_CREATOR] = true, [C_PEERS] = true,
+	[C_FILL] = true, [C_AGE] = true,
 };
 
 /* One line of the table; cell[] points into name, buf or a static string. */
@@ -41,9 +42,11 @@ static void ls_usage(FILE *f)
 		"List the mmipc regions in %s ($MMIPC_SHM_DIR), or\n"
 		"the regions named by ADDR (file:PATH regions are only found\n"
 		"that way). Columns: NAME, KIND, SIZE (of the data area),\n"
-		"CREATOR (pid), ALIVE (creator alive: yes, no, ?), AGE, MODE,\n"
-		"OWNER, STATE, NOTE ('stale' when the creator is dead, or why the\n"
-		"region could not be read).\n"
+		"CREATOR (pid), ALIVE (creator alive: yes, no, ?), PEERS (attached\n"
+		"processes alive/attached, e.g. 1/2; '-' for a raw region with\n"
+		"none), FILL (how full a ring is; '-' for other kinds), AGE, MODE,\n"
+		"OWNER, STATE, NOTE ('stale' when the creator is dead and no peer\n"
+		"is alive, or why the region could not be read).\n"
 		"\n"
 		"Options:\n"
 		"  -a, --all    also list files that are not mmipc regions\n"
@@ -67,6 +70,23 @@ static void row_error(const struct region_entry *e, struct row *r)
 	r->cell[C_NOTE] = mmipc_strerror(e->rc);
 }
 
+/* PEERS "alive/attached" and FILL "12%"; "-" where they mean nothing. */
+static void row_peers(const struct region_entry *e, struct row *r)
+{
+	const struct mmipc_region_info *in = &e->info;
+
+	if (in->peers == 0 && in->kind != MMIPC_KIND_RING)
+		r->cell[C_PEERS] = "-";
+	else
+		snprintf(r->buf[C_PEERS], sizeof(r->buf[0]), "%u/%u",
+			 in->peers_alive, in->peers);
+	if (in->kind != MMIPC_KIND_RING)
+		r->cell[C_FILL] = "-";
+	else if (e->have_ring)
+		snprintf(r->buf[C_FILL], sizeof(r->buf[0]), "%u%%",
+			 ring_fill_pct(&e->ring));
+}
+
 static void row_fill(const struct region_entry *e, struct row *r)
 {
 	const struct mmipc_region_info *in = &e->info;
@@ -88,6 +108,7 @@ static void row_fill(const struct region_entry *e, struct row *r)
 	snprintf(r->buf[C_CREATOR], sizeof(r->buf[0]), "%d", in->creator_pid);
 	r->cell[C_ALIVE] = in->creator_alive == 1 ? "yes" :
 			   in->creator_alive == 0 ? "no" : "?";
+	row_peers(e, r);
 	fmt_age(age_seconds(in->ctime_ns), r->buf[C_AGE], sizeof(r->buf[0]));
 	snprintf(r->buf[C_MODE], sizeof(r->buf[0]), "%04o", in->mode & 07777);
 	fmt_user(in->owner_uid, r->buf[C_OWNER], sizeof(r->buf[0]));
@@ -155,6 +176,7 @@ static void json_error_entry(const struct region_entry *e)
 	printf(", \"data_size\": null, \"total_size\": null, \"creator_pid\": null");
 	printf(", \"creator_uid\": null, \"creator_alive\": null");
 	printf(", \"ctime_ns\": null, \"age_s\": null");
+	printf(", \"peers\": null, \"peers_alive\": null, \"fill_pct\": null");
 	if (e->have_st)
 		printf(", \"mode\": \"%04o\", \"owner_uid\": %u",
 		       (unsigned)e->st.st_mode & 07777, (unsigned)e->st.st_uid);
@@ -163,6 +185,17 @@ static void json_error_entry(const struct region_entry *e)
 	printf(", \"stale\": false, \"error\": ");
 	json_string(stdout, mmipc_strerror(e->rc));
 	printf("}");
+}
+
+/* The keys of ls --json that stat --json shows otherwise (as lists). */
+static void json_peers(const struct region_entry *e)
+{
+	printf(", \"peers\": %u, \"peers_alive\": %u, \"fill_pct\": ",
+	       e->info.peers, e->info.peers_alive);
+	if (e->have_ring)
+		printf("%u", ring_fill_pct(&e->ring));
+	else
+		printf("null");
 }
 
 static void ls_json(const struct region_list *l, bool all)
@@ -181,6 +214,7 @@ static void ls_json(const struct region_list *l, bool all)
 			json_error_entry(e);
 		} else {
 			json_info(stdout, e->addr, &e->info);
+			json_peers(e);
 			printf(", \"error\": null}");
 		}
 	}

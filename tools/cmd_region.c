@@ -1,7 +1,8 @@
 /*
  * cmd_region.c - the region commands of the mmipc tool:
  *
- *	mmipc create KIND ADDR --size SIZE [--mode MODE] [-v]
+ *	mmipc create raw ADDR --size SIZE [--mode MODE] [-v]
+ *	mmipc create ring ADDR --capacity BYTES [--mode MODE] [-v]
  *	mmipc stat [--json] ADDR...
  *	mmipc rm [-f|--force] [-v] ADDR...
  *	mmipc rm --stale [-n|--dry-run] [-v]
@@ -34,12 +35,45 @@ static int create_raw(const char *addr, uint64_t size, unsigned mode)
 	return mmipc_region_close(r);
 }
 
-/* The kinds "mmipc create" makes; later kinds (ring, ...) add a line. */
-static const struct {
+static int create_ring(const char *addr, uint64_t capacity, unsigned mode)
+{
+	mmipc_region *r;
+	int rc;
+
+	rc = mmipc_ring_create(&r, addr, capacity, mode, 0);
+	if (rc < 0)
+		return rc;
+	return mmipc_region_close(r);
+}
+
+static int check_raw_size(const char *arg, uint64_t size)
+{
+	if (size <= MMIPC_MAX_SIZE)
+		return 0;
+	tool_errf("--size '%s': too large (the largest region is 1T)", arg);
+	return -1;
+}
+
+static int check_ring_capacity(const char *arg, uint64_t cap)
+{
+	if (cap >= MMIPC_RING_MIN_CAPACITY && cap <= MMIPC_RING_MAX_CAPACITY &&
+	    (cap & (cap - 1)) == 0)
+		return 0;
+	tool_errf("--capacity '%s': must be a power of two between 4K and 1G",
+		  arg);
+	return -1;
+}
+
+/* The kinds "mmipc create" makes, and the option that sizes each. */
+static const struct create_kind {
 	const char *name;
+	bool by_capacity;		/* sized by --capacity, not --size */
+	const char *opt;		/* "--size" or "--capacity" */
+	int (*check)(const char *arg, uint64_t size);
 	int (*create)(const char *addr, uint64_t size, unsigned mode);
 } create_kinds[] = {
-	{ "raw", create_raw },
+	{ "raw",  false, "--size",     check_raw_size,      create_raw },
+	{ "ring", true,  "--capacity", check_ring_capacity, create_ring },
 };
 
 #define NKINDS (sizeof(create_kinds) / sizeof(create_kinds[0]))
@@ -47,34 +81,43 @@ static const struct {
 static void create_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: mmipc create KIND ADDR -s|--size SIZE [-m|--mode MODE] [-v]\n"
+		"Usage: mmipc create raw ADDR -s|--size SIZE [-m|--mode MODE] [-v]\n"
+		"       mmipc create ring ADDR -c|--capacity BYTES [-m|--mode MODE] [-v]\n"
 		"\n"
 		"Create a region of KIND at ADDR (shm:NAME, NAME, file:PATH or a\n"
-		"path with a '/') whose data area holds SIZE bytes.\n"
+		"path with a '/').\n"
 		"\n"
 		"Kinds:\n"
-		"  raw              a plain data area, laid out by the application\n"
+		"  raw              a plain data area of SIZE bytes, laid out by the\n"
+		"                   application\n"
+		"  ring             a message ring of BYTES capacity for one producer\n"
+		"                   and one consumer ('mmipc send', 'mmipc recv')\n"
 		"\n"
 		"Options:\n"
-		"  -s, --size SIZE  bytes of data: 4096, 64K, 16M, 2G, 1T (powers\n"
-		"                   of 1024; KiB, MiB, GiB, TiB too), at most 1T\n"
+		"  -s, --size SIZE  (raw) bytes of data: 4096, 64K, 16M, 2G, 1T\n"
+		"                   (powers of 1024; KiB, MiB, GiB, TiB too), at\n"
+		"                   most 1T\n"
+		"  -c, --capacity BYTES\n"
+		"                   (ring) bytes of ring, a power of two from 4K to\n"
+		"                   1G, with the same suffixes as --size\n"
 		"  -m, --mode MODE  octal permission bits (default 0600, applied\n"
 		"                   exactly, whatever the umask)\n"
 		"  -v, --verbose    say what was created\n"
 		"  -h, --help       show this help\n"
 		"\n"
-		"Example:\n"
-		"  mmipc create raw shm:frames --size 16M --mode 0640\n");
+		"Examples:\n"
+		"  mmipc create raw shm:frames --size 16M --mode 0640\n"
+		"  mmipc create ring shm:log --capacity 1M\n");
 }
 
-static int find_kind(const char *name)
+static const struct create_kind *find_kind(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++)
 		if (strcmp(create_kinds[i].name, name) == 0)
-			return (int)i;
-	return -1;
+			return &create_kinds[i];
+	return NULL;
 }
 
 static void unknown_kind(const char *prog, const char *name)
@@ -87,28 +130,51 @@ static void unknown_kind(const char *prog, const char *name)
 	fprintf(stderr, ")\n");
 }
 
-/* create_args - check the operands; returns the kind index or -1. */
-static int create_args(int argc, char **argv, const char *size_arg)
-{
-	int k;
+/* What the options of "mmipc create" said (NULL: not given). */
+struct create_opts {
+	const char *size_arg, *cap_arg, *mode_arg;
+	bool verbose;
+};
 
-	if (argc - optind != 2 || size_arg == NULL) {
+/* create_args - check the operands and that the kind's size option (and
+ * only it) was given; returns the kind, or NULL after a message. */
+static const struct create_kind *create_args(int argc, char **argv,
+					     const struct create_opts *o)
+{
+	const struct create_kind *k;
+	const char *mine, *other;
+
+	if (argc - optind != 2) {
 		fprintf(stderr, "%s: %s\n", argv[0],
 			argc - optind < 2 ? "missing KIND or ADDR" :
-			argc - optind > 2 ? "too many arguments" :
-			"missing --size");
-		return -1;
+			"too many arguments");
+		return NULL;
 	}
 	k = find_kind(argv[optind]);
-	if (k < 0)
+	if (k == NULL) {
 		unknown_kind(argv[0], argv[optind]);
+		return NULL;
+	}
+	mine = k->by_capacity ? o->cap_arg : o->size_arg;
+	other = k->by_capacity ? o->size_arg : o->cap_arg;
+	if (other != NULL) {
+		fprintf(stderr, "%s: a %s region is sized by %s, not %s\n",
+			argv[0], k->name, k->opt,
+			k->by_capacity ? "--size" : "--capacity");
+		return NULL;
+	}
+	if (mine == NULL) {
+		fprintf(stderr, "%s: missing %s\n", argv[0], k->opt);
+		return NULL;
+	}
 	return k;
 }
 
 /* create_region - the part after option parsing; returns the exit status. */
-static int create_region(int k, const char *arg, const char *size_arg,
-			 const char *mode_arg, bool verbose)
+static int create_region(const struct create_kind *k, const char *arg,
+			 const struct create_opts *o)
 {
+	const char *size_arg = k->by_capacity ? o->cap_arg : o->size_arg;
 	char addr[PATH_MAX + 8], human[32];
 	unsigned mode = 0;
 	uint64_t size;
@@ -116,23 +182,18 @@ static int create_region(int k, const char *arg, const char *size_arg,
 
 	if (addr_named(arg, addr, sizeof(addr)) == NULL)
 		return EXIT_FAIL;
-	if (parse_size("--size", size_arg, &size) < 0 ||
-	    (mode_arg != NULL && parse_mode(mode_arg, &mode) < 0))
+	if (parse_size(k->opt, size_arg, &size) < 0 ||
+	    k->check(size_arg, size) < 0 ||
+	    (o->mode_arg != NULL && parse_mode(o->mode_arg, &mode) < 0))
 		return EXIT_FAIL;
-	if (size > MMIPC_MAX_SIZE) {
-		tool_errf("--size '%s': too large (the largest region is 1T)",
-			  size_arg);
-		return EXIT_FAIL;
-	}
-	rc = create_kinds[k].create(addr, size, mode);
+	rc = k->create(addr, size, mode);
 	if (rc < 0) {
 		tool_err(addr, rc);
 		return EXIT_FAIL;
 	}
 	fmt_size(size, human, sizeof(human));
-	if (verbose)
-		printf("created %s (%s, %s, mode %04o)\n", addr,
-		       create_kinds[k].name, human,
+	if (o->verbose)
+		printf("created %s (%s, %s, mode %04o)\n", addr, k->name, human,
 		       mode ? mode : MMIPC_DEFAULT_MODE);
 	return EXIT_OK;
 }
@@ -140,26 +201,30 @@ static int create_region(int k, const char *arg, const char *size_arg,
 int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "size",    required_argument, NULL, 's' },
-		{ "mode",    required_argument, NULL, 'm' },
-		{ "verbose", no_argument,       NULL, 'v' },
-		{ "help",    no_argument,       NULL, 'h' },
+		{ "size",     required_argument, NULL, 's' },
+		{ "capacity", required_argument, NULL, 'c' },
+		{ "mode",     required_argument, NULL, 'm' },
+		{ "verbose",  no_argument,       NULL, 'v' },
+		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *size_arg = NULL, *mode_arg = NULL;
-	bool verbose = false;
-	int c, k;
+	struct create_opts o = { NULL, NULL, NULL, false };
+	const struct create_kind *k;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "s:m:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:m:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			size_arg = optarg;
+			o.size_arg = optarg;
+			break;
+		case 'c':
+			o.cap_arg = optarg;
 			break;
 		case 'm':
-			mode_arg = optarg;
+			o.mode_arg = optarg;
 			break;
 		case 'v':
-			verbose = true;
+			o.verbose = true;
 			break;
 		case 'h':
 			create_usage(stdout);
@@ -169,13 +234,12 @@ int cmd_create(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	k = create_args(argc, argv, size_arg);
-	if (k < 0) {
+	k = create_args(argc, argv, &o);
+	if (k == NULL) {
 		create_usage(stderr);
 		return EXIT_USAGE;
 	}
-	return create_region(k, argv[optind + 1], size_arg, mode_arg,
-			     verbose);
+	return create_region(k, argv[optind + 1], &o);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -188,7 +252,10 @@ static void stat_usage(FILE *f)
 		"Usage: mmipc stat [--json] ADDR...\n"
 		"\n"
 		"Show every field of each region's header and what the file\n"
-		"system says of it, one 'key: value' per line.\n"
+		"system says of it, one 'key: value' per line; then, for a ring,\n"
+		"its capacity, fill level, counters and ends (ring_*), and the\n"
+		"processes attached to the region (peer N: role, pid, alive,\n"
+		"since when).\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json   one JSON object (an array of them for several ADDRs)\n"
@@ -259,7 +326,8 @@ static void stat_text(const char *addr, const struct mmipc_region_info *in)
 	printf("stale: %s\n", region_is_stale(in) ? "yes" : "no");
 }
 
-static void stat_json(const char *addr, const struct mmipc_region_info *in)
+static void stat_json(const char *addr, const struct mmipc_region_info *in,
+		      const struct region_extra *x)
 {
 	char buf[96];
 	int i;
@@ -276,7 +344,9 @@ static void stat_json(const char *addr, const struct mmipc_region_info *in)
 	for (i = 0; i < 4; i++)
 		printf("%s%llu", i ? ", " : "",
 		       (unsigned long long)in->params[i]);
-	printf("]}");
+	printf("]");
+	region_extra_json(in, x);
+	printf("}");
 }
 
 int cmd_stat(int argc, char **argv)
@@ -287,6 +357,7 @@ int cmd_stat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mmipc_region_info info;
+	struct region_extra extra;
 	char addr[PATH_MAX + 8];
 	bool json = false, many;
 	int c, i, rc, status = EXIT_OK, shown = 0;
@@ -323,12 +394,14 @@ int cmd_stat(int argc, char **argv)
 			status = EXIT_FAIL;
 			continue;
 		}
+		region_extra_read(addr, info.kind, &extra);
 		if (json) {
 			printf("%s", shown ? ",\n " : "");
-			stat_json(addr, &info);
+			stat_json(addr, &info, &extra);
 		} else {
 			printf("%s", shown ? "\n" : "");
 			stat_text(addr, &info);
+			region_extra_text(&info, &extra);
 		}
 		shown++;
 	}
@@ -353,7 +426,8 @@ static void rm_usage(FILE *f)
 		"Options:\n"
 		"  -f, --force     remove ADDR even if it is not an mmipc region\n"
 		"      --stale     remove every region in %s whose creator\n"
-		"                  is dead (never one whose creator is alive or\n"
+		"                  is dead and that no live process is attached to\n"
+		"                  (never one whose creator or a peer is alive or\n"
 		"                  cannot be told)\n"
 		"  -n, --dry-run   with --stale: only say what would be removed\n"
 		"  -v, --verbose   say what is removed (and, with --stale, kept)\n"
@@ -406,6 +480,18 @@ static bool same_and_stale(const struct region_entry *e)
 	       now.creator_start == e->info.creator_start;
 }
 
+/* keep_note - why rm --stale keeps a region (for -v). */
+static void keep_note(const struct mmipc_region_info *in, const char *addr)
+{
+	if (in->creator_alive != 0)
+		printf("keeping %s (creator %d %s)\n", addr, in->creator_pid,
+		       in->creator_alive == 1 ? "alive" : "cannot be told");
+	else
+		printf("keeping %s (creator %d dead, %u live peer%s)\n", addr,
+		       in->creator_pid, in->peers_alive,
+		       in->peers_alive == 1 ? "" : "s");
+}
+
 /* rm_one_stale - act on one entry of the scan; returns the exit status. */
 static int rm_one_stale(const struct region_entry *e, bool dry_run,
 			bool verbose)
@@ -416,10 +502,7 @@ static int rm_one_stale(const struct region_entry *e, bool dry_run,
 		return EXIT_OK;		/* not a region we can judge */
 	if (!region_is_stale(&e->info)) {
 		if (verbose)
-			printf("keeping %s (creator %d %s)\n", e->addr,
-			       e->info.creator_pid,
-			       e->info.creator_alive == 1 ? "alive" :
-			       "cannot be told");
+			keep_note(&e->info, e->addr);
 		return EXIT_OK;
 	}
 	if (dry_run) {

@@ -25,6 +25,8 @@ static const struct command commands[] = {
 	{ "ls",     cmd_ls,     "list regions" },
 	{ "stat",   cmd_stat,   "show everything a region's header says" },
 	{ "rm",     cmd_rm,     "remove regions, or every stale one" },
+	{ "send",   cmd_send,   "send stdin through a ring, a message per line" },
+	{ "recv",   cmd_recv,   "receive a ring's messages on stdout" },
 	{ "demo",   cmd_demo,   "run the classic shared-memory scenarios" },
 };
 
@@ -37,7 +39,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: mmipc [-h|--help] [-V|--version] COMMAND [ARGS]\n"
 		"\n"
-		"See and manage mmipc shared-memory regions.\n"
+		"See and manage mmipc shared-memory regions, and pipe data through\n"
+		"their rings.\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)

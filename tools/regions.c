@@ -1,8 +1,9 @@
 /*
  * regions.c - the tool's view of the regions in the shm directory: a
  * sorted list of stat results, the scan that fills it, and the rules that
- * decide what is stale and what is not an mmipc region at all. Used by
- * "mmipc ls" and "mmipc rm --stale" (and later "mmipc top").
+ * decide what is stale and what is not an mmipc region at all, and a
+ * look at a ring's counters. Used by "mmipc ls", "mmipc stat" and "mmipc
+ * rm --stale" (and later "mmipc top").
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,13 +16,45 @@
 #include "tool.h"
 
 /*
- * A region is stale when its creator is dead; "cannot tell" (-1, e.g. a
- * creator in another pid namespace) is never stale. When regions get a peer
- * table, "and no attached peer is alive" joins this test and nowhere else.
+ * A region is stale when nobody can be using it: its creator is dead and
+ * no attached peer (a ring's producer or consumer) is alive. "Cannot tell"
+ * (-1, e.g. a process in another pid namespace) counts as alive, for the
+ * creator and for peers (peers_alive includes them), so it is never stale.
  */
 bool region_is_stale(const struct mmipc_region_info *info)
 {
-	return info->creator_alive == 0;
+	return info->creator_alive == 0 && info->peers_alive == 0;
+}
+
+int region_open_peek(mmipc_region **out, const char *addr)
+{
+	return mmipc_region_open_timeout(out, addr, MMIPC_KIND_ANY,
+					 MMIPC_F_RDONLY | MMIPC_F_ANY_UID |
+					 MMIPC_F_NOWAIT, 0);
+}
+
+int ring_stats_of(const char *addr, struct mmipc_ring_stats *st)
+{
+	mmipc_region *r;
+	int rc;
+
+	rc = region_open_peek(&r, addr);
+	if (rc < 0)
+		return rc;
+	rc = mmipc_ring_stats(r, st);
+	mmipc_region_close(r);
+	return rc;
+}
+
+unsigned ring_fill_pct(const struct mmipc_ring_stats *st)
+{
+	uint64_t used = st->used;
+
+	if (st->capacity == 0)
+		return 0;
+	if (used > st->capacity)	/* counters read at different moments */
+		used = st->capacity;
+	return (unsigned)(used * 100 / st->capacity);
 }
 
 bool region_is_foreign(int rc)
@@ -52,6 +85,9 @@ int region_list_add(struct region_list *l, const char *addr)
 	e->rc = mmipc_region_stat(addr, &e->info);
 	if (e->rc < 0 && addr_fs_path(addr, path, sizeof(path)) != NULL)
 		e->have_st = lstat(path, &e->st) == 0;
+	if (e->rc == 0 && e->info.kind == MMIPC_KIND_RING &&
+	    e->info.state == MMIPC_STATE_READY)
+		e->have_ring = ring_stats_of(addr, &e->ring) == 0;
 	l->n++;
 	return 0;
 }

@@ -6,7 +6,7 @@
  * takes the argv of its subcommand (argv[0] is "mmipc X") and returns the
  * process exit status: 0 success, 1 an operation failed (an error was
  * printed as "mmipc: WHAT: reason"), 2 a usage error (usage was printed on
- * stderr).
+ * stderr); send and recv add 3 (timed out) and 4 (the other end is gone).
  */
 #ifndef MMIPC_TOOL_H
 #define MMIPC_TOOL_H
@@ -22,12 +22,16 @@
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
+#define EXIT_TIMEOUT	3	/* send/recv: --timeout ran out */
+#define EXIT_PEER	4	/* send/recv: the other end closed or died */
 
 /* Subcommands (each has a line in main.c's table). */
 int cmd_create(int argc, char **argv);	/* cmd_region.c */
 int cmd_stat(int argc, char **argv);	/* cmd_region.c */
 int cmd_rm(int argc, char **argv);	/* cmd_region.c */
 int cmd_ls(int argc, char **argv);	/* cmd_ls.c */
+int cmd_send(int argc, char **argv);	/* cmd_ring.c */
+int cmd_recv(int argc, char **argv);	/* cmd_ring.c */
 int cmd_demo(int argc, char **argv);	/* demo.c */
 
 /*
@@ -41,6 +45,8 @@ struct region_entry {
 	bool have_st;			/* st is valid (only when rc < 0) */
 	struct stat st;
 	struct mmipc_region_info info;	/* valid when rc == 0 */
+	bool have_ring;			/* a ring whose stats were read */
+	struct mmipc_ring_stats ring;	/* valid when have_ring */
 };
 
 struct region_list {
@@ -62,6 +68,46 @@ int region_scan(struct region_list *l);
 
 /* region_is_stale - nobody can be using it: the one rule of ls and rm. */
 bool region_is_stale(const struct mmipc_region_info *info);
+
+/* region_open_peek - open addr read-only, of any uid and kind, without
+ * waiting for READY: for looking at peers and ring counters (never to
+ * attach). Returns 0 or -error. */
+int region_open_peek(mmipc_region **out, const char *addr);
+
+/* ring_stats_of - mmipc_ring_stats() of the ring at addr. */
+int ring_stats_of(const char *addr, struct mmipc_ring_stats *st);
+
+/* ring_fill_pct - used bytes in whole percent of the capacity (rounded
+ * down, so 100 means full). */
+unsigned ring_fill_pct(const struct mmipc_ring_stats *st);
+
+/*
+ * What "mmipc stat" shows below the header (ring_info.c): the peer table
+ * and a ring's counters, read through region_open_peek().
+ */
+struct region_extra {
+	int open_rc;			/* of region_open_peek() */
+	int npeers;			/* of mmipc_region_peers() */
+	struct mmipc_peer_info peers[MMIPC_MAX_PEERS];
+	int ring_rc;			/* of mmipc_ring_stats(); 1: not read */
+	struct mmipc_ring_stats ring;
+};
+
+/* region_extra_read - fill x for the region at addr of the given kind;
+ * returns open_rc (the sections say what could not be read). */
+int region_extra_read(const char *addr, uint32_t kind,
+		      struct region_extra *x);
+/* The "ring_*:" and "peer N:" lines of stat, and its JSON keys "ring",
+ * "peers_attached", "peers_alive", "peers" (after other keys). */
+void region_extra_text(const struct mmipc_region_info *in,
+		       const struct region_extra *x);
+void region_extra_json(const struct mmipc_region_info *in,
+		       const struct region_extra *x);
+
+/* end_name - "none", "attached", "closed", "dead" (MMIPC_END_*);
+ * role_name - "producer", "consumer" (MMIPC_ROLE_*); "?" otherwise. */
+const char *end_name(uint32_t end);
+const char *role_name(uint32_t role);
 
 /* region_is_foreign - rc says the file is no mmipc region at all (only
  * "ls --all" shows those). */
@@ -87,6 +133,13 @@ int parse_size(const char *opt, const char *s, uint64_t *out);
 /* parse_mode - octal permission bits 1..0777 ("640", "0600"); prints an
  * error and returns -1 on anything else, 0 on success. */
 int parse_mode(const char *s, unsigned *out);
+
+/* parse_timeout - milliseconds for opt, -1 (forever) to INT_MAX; prints
+ * an error and returns -1 on anything else, 0 on success. */
+int parse_timeout(const char *opt, const char *s, int *out);
+
+/* parse_count - a whole number >= 0 for opt (-n COUNT); same contract. */
+int parse_count(const char *opt, const char *s, uint64_t *out);
 
 /*
  * addr_normalize - the address the library should see for a user's

@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,6 +91,48 @@ int parse_mode(const char *s, unsigned *out)
 bad:
 	tool_errf("--mode '%s': invalid mode (want octal permission bits, 1 to 0777)",
 		  s);
+	return -1;
+}
+
+int parse_timeout(const char *opt, const char *s, int *out)
+{
+	long v;
+	char *end;
+
+	if (strcmp(s, "-1") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (!isdigit((unsigned char)s[0]))
+		goto bad;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v > INT_MAX)
+		goto bad;
+	*out = (int)v;
+	return 0;
+bad:
+	tool_errf("%s '%s': invalid timeout (want milliseconds, 0 to %d, or -1 for no limit)",
+		  opt, s, INT_MAX);
+	return -1;
+}
+
+int parse_count(const char *opt, const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		goto bad;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	tool_errf("%s '%s': invalid count (want a whole number, 0 or more)",
+		  opt, s);
 	return -1;
 }
 
@@ -232,6 +275,27 @@ const char *backend_name(uint32_t backend)
 		return "memfd";
 	}
 	return "unknown";
+}
+
+const char *end_name(uint32_t end)
+{
+	switch (end) {
+	case MMIPC_END_NONE:
+		return "none";
+	case MMIPC_END_ATTACHED:
+		return "attached";
+	case MMIPC_END_CLOSED:
+		return "closed";
+	case MMIPC_END_DEAD:
+		return "dead";
+	}
+	return "?";
+}
+
+const char *role_name(uint32_t role)
+{
+	return role == MMIPC_ROLE_PRODUCER ? "producer" :
+	       role == MMIPC_ROLE_CONSUMER ? "consumer" : "?";
 }
 
 void fmt_state(uint32_t state, char *buf, size_t size)
