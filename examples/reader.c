@@ -1,7 +1,7 @@
 /*
  * reader.c - follow the counter that mmipc-ex-writer publishes.
  *
- *   mmipc-ex-reader [--name ADDR] [--count N] [--timeout-ms T]
+ *   mmipc-ex-reader [--ring] [--name ADDR] [--count N] [--timeout-ms T]
  *                   [--wait-ms W] [--print-every K] [--quiet]
  *
  * An unrelated program: it shares nothing with the writer but the region's
@@ -26,8 +26,16 @@
  *    writer (its creator) is still alive: a writer killed with kill -9
  *    never sets closed, and the reader says so instead of waiting forever.
  *
+ * With --ring (mmipc-ex-writer --ring) it waits for the name the same way,
+ * attaches to the ring as its consumer and receives EVERY value until the
+ * end-of-stream, checking each as above and that its counter is the last
+ * plus 1: nothing skipped, nothing repeated. No seqlock, no futex code: a
+ * ring never overwrites what the reader has not released (writer.c,
+ * run_ring()); the library sleeps, wakes, and notices a dead writer.
+ *
  * Exit status: 0 the writer closed (or N values seen), 1 error (torn read,
- * counter going back, region never appeared), 2 usage, 3 the writer died.
+ * counter going back, a value skipped or repeated in a ring, region never
+ * appeared), 2 usage, 3 the writer died.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,13 +55,16 @@
 #include "record.h"
 
 static const char usage_text[] =
-	"usage: mmipc-ex-reader [--name ADDR] [--count N] [--timeout-ms T]\n"
+	"usage: mmipc-ex-reader [--ring] [--name ADDR] [--count N] "
+	"[--timeout-ms T]\n"
 	"                       [--wait-ms W] [--print-every K] [--quiet]\n"
+	"  --ring            receive every value from mmipc-ex-writer --ring\n"
 	"  --name ADDR       region to read (default " EX_DEFAULT_NAME ")\n"
 	"  --count N         stop after N distinct values (default 0: until\n"
 	"                    the writer closes)\n"
 	"  --timeout-ms T    after T ms without a change, check that the\n"
-	"                    writer is alive (default 1000)\n"
+	"                    writer is alive (default 1000; a ring does it\n"
+	"                    by itself)\n"
 	"  --wait-ms W       wait up to W ms for the region to appear\n"
 	"                    (default 10000)\n"
 	"  --print-every K   print every K-th value seen (default 1)\n"
@@ -62,7 +73,7 @@ static const char usage_text[] =
 struct opts {
 	const char *name;
 	unsigned long count, timeout_ms, wait_ms, print_every;
-	bool quiet;
+	bool quiet, ring;
 };
 
 /* What the reader saw; printed as the summary line. */
@@ -130,20 +141,29 @@ static bool saw_name(int ifd, const char *base)
 	return false;
 }
 
-/*
- * open_when_there - open @addr, waiting up to @wait_ms for it to appear.
- * Returns what mmipc_region_open returned last.
- */
-static int open_when_there(mmipc_region **r, const char *addr,
-			   unsigned long wait_ms)
+/* try_open - one attempt to open what the writer makes: the raw region,
+ * or with --ring the ring, attached as its consumer. */
+static int try_open(const struct opts *o, mmipc_region **r, mmipc_ring **ring)
 {
-	int64_t deadline = now_ms() + (int64_t)wait_ms;
+	if (o->ring)
+		return mmipc_ring_open(ring, o->name, MMIPC_ROLE_CONSUMER, 0);
+	return mmipc_region_open(r, o->name, MMIPC_KIND_RAW, 0);
+}
+
+/*
+ * open_when_there - open o->name (try_open()), waiting up to o->wait_ms for
+ * it to appear. Returns what try_open() returned last.
+ */
+static int open_when_there(const struct opts *o, mmipc_region **r,
+			   mmipc_ring **ring)
+{
+	int64_t deadline = now_ms() + (int64_t)o->wait_ms;
+	const char *base, *addr = o->name;
 	struct pollfd pfd;
-	const char *base;
 	char dir[PATH_MAX];
 	int rc, ifd;
 
-	rc = mmipc_region_open(r, addr, MMIPC_KIND_RAW, 0);
+	rc = try_open(o, r, ring);
 	if (rc != -ENOENT || split_addr(addr, dir, sizeof(dir), &base) < 0)
 		return rc;
 
@@ -166,7 +186,7 @@ static int open_when_there(mmipc_region **r, const char *addr,
 	for (;;) {
 		int64_t left = deadline - now_ms();
 
-		rc = mmipc_region_open(r, addr, MMIPC_KIND_RAW, 0);
+		rc = try_open(o, r, ring);
 		if (rc != -ENOENT || left <= 0)
 			break;
 		pfd.fd = ifd;
@@ -297,6 +317,14 @@ static void summary(const struct stats *st)
 	       st->torn, st->retries);
 }
 
+/* show - print the @nth value seen (from 1) if it is a K-th one. */
+static void show(const struct opts *o, unsigned long nth,
+		 const struct ex_payload *p)
+{
+	if (!o->quiet && (nth - 1) % o->print_every == 0)
+		printf("reader: %" PRIu64 "  \"%s\"\n", p->counter, p->text);
+}
+
 /* see - account for one valid copy. Returns false if the counter went
  * back: the writer only counts up, so that would be a broken read. */
 static bool see(const struct opts *o, struct stats *st,
@@ -313,8 +341,7 @@ static bool see(const struct opts *o, struct stats *st,
 	if (st->distinct++ == 0)
 		st->first = p->counter;
 	st->last = p->counter;
-	if (!o->quiet && (st->distinct - 1) % o->print_every == 0)
-		printf("reader: %" PRIu64 "  \"%s\"\n", p->counter, p->text);
+	show(o, st->distinct, p);
 	return true;
 }
 
@@ -369,6 +396,95 @@ static int follow(const struct opts *o, mmipc_region *r)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The ring reader (--ring)                                            */
+/* ------------------------------------------------------------------ */
+
+/* What the ring reader counted; printed as its summary line. */
+struct ring_stats {
+	unsigned long received, skipped, repeated, corrupt;
+	uint64_t first, last;
+	int writer_pid;		/* learnt from the first record */
+};
+
+static void ring_summary(const struct ring_stats *st)
+{
+	char skipped[32] = "none", repeated[32] = "none";
+
+	if (st->skipped)
+		snprintf(skipped, sizeof(skipped), "%lu", st->skipped);
+	if (st->repeated)
+		snprintf(repeated, sizeof(repeated), "%lu", st->repeated);
+	printf("reader: %lu values received, %" PRIu64 "..%" PRIu64 ", %s "
+	       "skipped, %s repeated, %lu corrupt\n", st->received, st->first,
+	       st->last, skipped, repeated, st->corrupt);
+}
+
+/*
+ * take - account for one message of @len bytes. A ring delivers every
+ * message once and in order, so each counter must be the last plus 1.
+ */
+static void take(const struct opts *o, struct ring_stats *st,
+		 const struct ex_payload *p, size_t len)
+{
+	/* The writer's pid comes from the first record (once its text is
+	 * known to end inside it); valid() then wants it in every one. */
+	if (!st->writer_pid && len == sizeof(*p) &&
+	    memchr(p->text, '\0', sizeof(p->text)))
+		sscanf(p->text, "record %*[0-9] from writer pid %d",
+		       &st->writer_pid);
+	if (len != sizeof(*p) || !valid(p, st->writer_pid)) {
+		st->corrupt++;
+		return;
+	}
+	if (st->received++ == 0)
+		st->first = p->counter;
+	if (p->counter <= st->last) {
+		st->repeated++;
+		return;
+	}
+	st->skipped += p->counter - st->last - 1;
+	st->last = p->counter;
+	show(o, st->received, p);
+}
+
+/*
+ * follow_ring - receive until the end-of-stream. Returns the exit status.
+ * No sequence check: the writer never writes where a message we have not
+ * released lies, so its bytes cannot change while recv copies them. take()
+ * checks anyway: data from another process is never trusted, and the
+ * checks PROVE what the ring promises: every value, once, in order.
+ */
+static int follow_ring(const struct opts *o, mmipc_ring *ring)
+{
+	struct ring_stats st = { 0 };
+	struct ex_payload p;
+	size_t len;
+	int rc;
+
+	do {
+		/* -1: no time limit. The library notices a writer that died
+		 * within a second: -EPIPE, once all it sent has been read. */
+		rc = mmipc_ring_recv(ring, &p, sizeof(p), &len, -1);
+		if (rc == 1)
+			take(o, &st, &p, len);
+	} while (rc == 1 && (!o->count || st.received < o->count));
+
+	if (rc == 0)
+		printf("reader: end-of-stream: the writer closed the ring\n");
+	else if (rc == -EPIPE)
+		printf("reader: writer (pid %d) died without closing the ring; "
+		       "%s is left behind (mmipc rm)\n", st.writer_pid,
+		       o->name);
+	else if (rc < 0)
+		fprintf(stderr, "reader: receive: %s%s\n", mmipc_strerror(rc),
+			rc == -EMSGSIZE ? " (larger than a record)" : "");
+	ring_summary(&st);
+	if (rc == -EPIPE)
+		return 3;
+	return rc < 0 || st.skipped || st.repeated || st.corrupt ? 1 : 0;
+}
+
 static int parse_ulong(const char *opt, const char *s, unsigned long *out)
 {
 	char *end;
@@ -392,6 +508,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "wait-ms", required_argument, NULL, 'w' },
 		{ "print-every", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ring", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -418,6 +535,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'r':
+			o->ring = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -452,7 +572,8 @@ int main(int argc, char **argv)
 		.print_every = 1,
 	};
 	struct mmipc_region_info info;
-	mmipc_region *r;
+	mmipc_region *r = NULL;
+	mmipc_ring *ring = NULL;
 	int rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -460,12 +581,19 @@ int main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 
-	rc = open_when_there(&r, o.name, o.wait_ms);
+	rc = open_when_there(&o, &r, &ring);
 	if (rc < 0) {
 		fprintf(stderr, "mmipc-ex-reader: cannot open %s: %s%s\n",
 			o.name, mmipc_strerror(rc), rc == -ENOENT ?
 			" (no writer appeared in time)" : "");
 		return 1;
+	}
+	if (o.ring) {
+		printf("reader: attached to ring %s as its consumer, receiving "
+		       "every value\n", o.name);
+		rc = follow_ring(&o, ring);
+		mmipc_ring_close(ring);
+		return rc;
 	}
 	/* The region's size comes from its creator: check it holds a record
 	 * before touching one. */

@@ -30,6 +30,10 @@
  * that no read which passed the sequence check was torn (half old record,
  * half new). A torn copy would almost surely carry a wrong checksum, or a
  * text that names another counter.
+ *
+ * With --ring the same pair streams every value through a ring region
+ * instead (mmipc_ring_create): each struct ex_payload below (counter, text,
+ * checksum: 112 bytes) is one message, and struct ex_record is not used.
  */
 #ifndef MMIPC_EX_RECORD_H
 #define MMIPC_EX_RECORD_H
@@ -42,6 +46,9 @@
 
 #define EX_TEXT_SIZE 96
 #define EX_DEFAULT_NAME "shm:mmipc-demo"
+
+/* --ring: bytes of ring, a power of two; about 540 records fit in it. */
+#define EX_RING_CAPACITY (UINT64_C(64) * 1024)
 
 /* The part copied under the sequence lock: plain bytes. */
 struct ex_payload {

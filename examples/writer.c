@@ -1,7 +1,7 @@
 /*
  * writer.c - publish a counter to unrelated readers through shared memory.
  *
- *   mmipc-ex-writer [--name ADDR] [--count N] [--interval-us U]
+ *   mmipc-ex-writer [--ring] [--name ADDR] [--count N] [--interval-us U]
  *
  * Creates the raw region ADDR (default shm:mmipc-demo, one page of data),
  * then publishes counter = 1..N, one value every U microseconds, as the
@@ -10,7 +10,12 @@
  * end the writer marks the record closed, wakes the readers and unlinks
  * the name (readers keep their mapping until they close it).
  *
- * Two techniques are shown:
+ * That is a LATEST-VALUE region: a reader sees the newest record, and when
+ * the writer is faster than the reader, the values in between are simply
+ * overwritten: the reader skips them. With --ring the writer streams EVERY
+ * value instead (technique 3 below), to one reader.
+ *
+ * Three techniques are shown:
  *
  *  1. A sequence lock ("seqlock"). The writer makes seq odd, writes the
  *     payload, makes seq even again. A reader copies the payload between two
@@ -40,7 +45,22 @@
  *     each CPU could keep its store in its store buffer, both loads would
  *     read old values, and the reader would sleep through the last update.
  *
- * Exit status: 0 done, 1 error, 2 usage.
+ *  3. A ring (--ring): ADDR is a ring region (mmipc_ring_create), the
+ *     writer attaches as its producer and sends each record as one message;
+ *     mmipc-ex-reader --ring attaches as the consumer and receives them all,
+ *     in order, each once. It works like a pipe: when the ring is full the
+ *     writer WAITS for the reader (back-pressure) instead of overwriting,
+ *     and mmipc_ring_close() is the end-of-stream the reader sees once it
+ *     has read everything. Because nothing is ever overwritten before the
+ *     reader is done with it, a ring needs no seqlock (see run_ring()).
+ *     The library does the waiting and the wake-ups (the same futex
+ *     technique as 2), and notices a reader that died (-EPIPE).
+ *
+ *     Start the reader first: the writer unlinks the name when it is
+ *     done, and a stream that fits in the ring (about 540 values) can be
+ *     done before a late reader looks; a longer one waits for its reader.
+ *
+ * Exit status: 0 done, 1 error (also: the ring reader went away), 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -58,7 +78,10 @@
 #include "record.h"
 
 static const char usage_text[] =
-	"usage: mmipc-ex-writer [--name ADDR] [--count N] [--interval-us U]\n"
+	"usage: mmipc-ex-writer [--ring] [--name ADDR] [--count N] "
+	"[--interval-us U]\n"
+	"  --ring            send every value through a ring (default: publish\n"
+	"                    the latest value under a seqlock)\n"
 	"  --name ADDR       region to create (default " EX_DEFAULT_NAME ")\n"
 	"  --count N         publish the values 1..N (default 100)\n"
 	"  --interval-us U   pause between values, microseconds (default\n"
@@ -144,9 +167,10 @@ static int parse_ulong(const char *opt, const char *s, unsigned long *out)
 }
 
 static int parse_args(int argc, char **argv, const char **name,
-		      unsigned long *count, unsigned long *interval)
+		      unsigned long *count, unsigned long *interval, bool *ring)
 {
 	static const struct option opts[] = {
+		{ "ring", no_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "interval-us", required_argument, NULL, 'i' },
@@ -157,6 +181,9 @@ static int parse_args(int argc, char **argv, const char **name,
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			*ring = true;
+			break;
 		case 'n':
 			*name = optarg;
 			break;
@@ -185,30 +212,44 @@ static int parse_args(int argc, char **argv, const char **name,
 	return -1;	/* go on */
 }
 
-int main(int argc, char **argv)
+/* create_failed - say why the region could not be created. */
+static void create_failed(const char *name, int rc)
 {
-	const char *name = EX_DEFAULT_NAME;
-	unsigned long count = 100, interval = 20000, n, wakes = 0;
-	struct sigaction sa;
+	fprintf(stderr, "mmipc-ex-writer: cannot create %s: %s%s\n", name,
+		mmipc_strerror(rc), rc == -EEXIST ?
+		" (left by a dead writer? remove it with mmipc rm)" : "");
+}
+
+/* finish - remove the name (readers that have it mapped keep reading it)
+ * and close the region. Returns @ret, or 1 if either failed. */
+static int finish(const char *name, mmipc_region *r, int ret)
+{
+	int rc = mmipc_region_unlink(name, 0);
+
+	if (rc < 0) {
+		fprintf(stderr, "mmipc-ex-writer: unlink %s: %s\n", name,
+			mmipc_strerror(rc));
+		ret = 1;
+	}
+	rc = mmipc_region_close(r);
+	if (rc < 0) {
+		fprintf(stderr, "mmipc-ex-writer: close: %s\n",
+			mmipc_strerror(rc));
+		ret = 1;
+	}
+	return ret;
+}
+
+/* run_latest - techniques 1 and 2: the latest value under a seqlock. */
+static int run_latest(const char *name, unsigned long count,
+		      unsigned long interval)
+{
+	unsigned long n, wakes = 0;
 	struct timespec next;
 	struct ex_payload p;
 	struct ex_record *rec;
 	mmipc_region *r;
 	int rc, ret = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	rc = parse_args(argc, argv, &name, &count, &interval);
-	if (rc >= 0)
-		return rc;
-
-	/* Ctrl-C or kill: stop early but still close and unlink. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) < 0 ||
-	    sigaction(SIGTERM, &sa, NULL) < 0) {
-		perror("mmipc-ex-writer: sigaction");
-		return 1;
-	}
 
 	/*
 	 * One page of data. The region appears under its name only when it is
@@ -217,20 +258,14 @@ int main(int argc, char **argv)
 	 */
 	rc = mmipc_region_create(&r, name, (uint64_t)sysconf(_SC_PAGESIZE), 0, 0);
 	if (rc < 0) {
-		fprintf(stderr, "mmipc-ex-writer: cannot create %s: %s%s\n", name,
-			mmipc_strerror(rc), rc == -EEXIST ?
-			" (left by a dead writer? remove it with mmipc rm)" : "");
+		create_failed(name, rc);
 		return 1;
 	}
 	rec = mmipc_region_data(r);
 	printf("writer: created %s (pid %d), publishing 1..%lu every %lu us\n",
 	       name, (int)getpid(), count, interval);
 
-	if (clock_gettime(CLOCK_MONOTONIC, &next) < 0) {
-		perror("mmipc-ex-writer: clock_gettime");
-		ret = 1;
-		goto out_unlink;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &next);	/* cannot fail on Linux */
 	for (n = 1; n <= count && !stop; n++) {
 		fill(&p, n);
 		wakes += (unsigned long)publish(rec, &p, false);
@@ -248,21 +283,129 @@ int main(int argc, char **argv)
 	printf("writer: published %lu values, woke sleeping readers %lu times "
 	       "(no system call when nobody sleeps)\n", n - 1, wakes);
 
-out_unlink:
-	/* Remove the name; readers that have it mapped keep reading it. */
-	rc = mmipc_region_unlink(name, 0);
-	if (rc < 0) {
-		fprintf(stderr, "mmipc-ex-writer: unlink %s: %s\n", name,
-			mmipc_strerror(rc));
-		ret = 1;
-	}
-	rc = mmipc_region_close(r);
-	if (rc < 0) {
-		fprintf(stderr, "mmipc-ex-writer: close: %s\n",
-			mmipc_strerror(rc));
-		ret = 1;
-	}
+	ret = finish(name, r, ret);
 	if (ret == 0)
 		printf("writer: closed the record and unlinked %s\n", name);
 	return ret;
+}
+
+/*
+ * send_record - technique 3: send @p as one message. When the ring is full
+ * the reader is behind: count it in *@full and wait for room, looking at
+ * the stop flag every 100 ms (a signal does not cut a ring wait short).
+ * Returns 0, or what mmipc_ring_send() returned (-EPIPE: the reader closed
+ * the ring or died; -ETIMEDOUT: stopped while waiting).
+ */
+static int send_record(mmipc_ring *ring, const struct ex_payload *p,
+		       unsigned long *full)
+{
+	int rc = mmipc_ring_send(ring, p, sizeof(*p), 0, 0);
+
+	if (rc != -EAGAIN)
+		return rc;
+	(*full)++;
+	do
+		rc = mmipc_ring_send(ring, p, sizeof(*p), 0, 100);
+	while (rc == -ETIMEDOUT && !stop);
+	return rc;
+}
+
+/*
+ * run_ring - technique 3: every value through a ring.
+ *
+ * Why no seqlock here: a ring has a head (where the producer writes next)
+ * and a tail (what the consumer has released). The producer only writes
+ * into the space between head and tail + capacity, which the consumer is
+ * done with; a message it has sent is never touched again until the
+ * consumer releases it. So the bytes the reader copies cannot change under
+ * it: there is no torn read to detect, and nothing to retry. The price is
+ * the waiting: the writer cannot run ahead of the reader by more than the
+ * ring holds.
+ */
+static int run_ring(const char *name, unsigned long count,
+		    unsigned long interval)
+{
+	unsigned long n, full = 0;
+	struct timespec next;
+	struct ex_payload p;
+	mmipc_region *r;
+	mmipc_ring *ring;
+	int rc, ret = 0;
+
+	rc = mmipc_ring_create(&r, name, EX_RING_CAPACITY, 0, 0);
+	if (rc < 0) {
+		create_failed(name, rc);
+		return 1;
+	}
+	/* The region handle stays ours; the ring end borrows it. */
+	rc = mmipc_ring_attach(&ring, r, MMIPC_ROLE_PRODUCER, 0);
+	if (rc < 0) {
+		fprintf(stderr, "mmipc-ex-writer: attach to %s: %s\n", name,
+			mmipc_strerror(rc));
+		return finish(name, r, 1);
+	}
+	printf("writer: created ring %s (pid %d, %" PRIu64 " KiB), sending "
+	       "1..%lu every %lu us\n", name, (int)getpid(),
+	       EX_RING_CAPACITY / 1024, count, interval);
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (n = 1; n <= count && !stop; n++) {
+		fill(&p, n);
+		rc = send_record(ring, &p, &full);
+		if (rc < 0)
+			break;
+		if (interval && n < count)
+			pace(&next, interval);
+	}
+	if (stop) {
+		printf("writer: interrupted after %lu values\n", n - 1);
+		ret = 1;
+	} else if (rc < 0) {
+		printf("writer: cannot send value %lu: %s%s\n", n,
+		       mmipc_strerror(rc), rc == -EPIPE ?
+		       " (the reader closed the ring or died)" : "");
+		ret = 1;
+	}
+
+	/* The end-of-stream: the reader gets 0 once it has read the rest. */
+	rc = mmipc_ring_close(ring);
+	if (rc < 0) {
+		fprintf(stderr, "mmipc-ex-writer: ring close: %s\n",
+			mmipc_strerror(rc));
+		ret = 1;
+	}
+	printf("writer: sent %lu values; waited for room in the ring %lu "
+	       "times\n", n - 1, full);
+
+	ret = finish(name, r, ret);
+	if (ret == 0)
+		printf("writer: closed the ring (end-of-stream) and unlinked "
+		       "%s\n", name);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = EX_DEFAULT_NAME;
+	unsigned long count = 100, interval = 20000;
+	struct sigaction sa;
+	bool ring = false;
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = parse_args(argc, argv, &name, &count, &interval, &ring);
+	if (rc >= 0)
+		return rc;
+
+	/* Ctrl-C or kill: stop early but still close and unlink. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0) {
+		perror("mmipc-ex-writer: sigaction");
+		return 1;
+	}
+	if (ring)
+		return run_ring(name, count, interval);
+	return run_latest(name, count, interval);
 }

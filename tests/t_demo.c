@@ -120,9 +120,20 @@ static void whole_demo(void)
 	want(out, "-> the reader saw increasing values ");
 	want(out, "never a torn record");
 	want(out, "it never polled");
+	want(out, "Now with no pause: 100000 values");
+	want(out, "-> the writer never waited for the reader: the reader's "
+	     "first value was ");
 	want(out, "== 4. ");
 	want(out, "HELLO, MEMORY-MAPPED WORLD");
-	want(out, "== all 4 scenarios showed what they should ==");
+	want(out, "== 5. the same writer and reader, every value through a "
+	     "ring ==");
+	want(out, "reader: 100000 values received, 1..100000, none skipped, "
+	     "none repeated, 0 corrupt");
+	want(out, "-> the reader received all 100000 values, none skipped, "
+	     "none repeated.");
+	want(out, "The latest-value region of scenario 3 never makes the "
+	     "writer wait");
+	want(out, "== all 5 scenarios showed what they should ==");
 	CHECK(!strstr(out, "FAILED") && !strstr(out, "WRONG"),
 	      "a failure reported:\n%s", out);
 	check_clean(pid);
@@ -135,7 +146,7 @@ static void options(void)
 	char *bad[] = { "--bogus", NULL }, *unknown[] = { "nosuch", NULL };
 	char *zero[] = { "--seconds", "0", NULL };
 	char *junk[] = { "--seconds", "3x", NULL };
-	char *one[] = { "4", NULL };
+	char *one[] = { "4", NULL }, *ring[] = { "ring", NULL };
 	pid_t pid;
 	int rc;
 
@@ -150,6 +161,7 @@ static void options(void)
 	want(out, "2 fork-anon");
 	want(out, "3 writer-reader");
 	want(out, "4 mapfile");
+	want(out, "5 ring");
 	CHECK(!strstr(out, "=="), "--list ran something:\n%s", out);
 
 	rc = run(bad, out, sizeof(out), &pid);
@@ -169,6 +181,16 @@ static void options(void)
 	want(out, "== 4. memory-mapped file I/O");
 	want(out, "== the scenario showed what it should ==");
 	CHECK(!strstr(out, "== 1."), "demo 4 ran scenario 1:\n%s", out);
+	check_clean(pid);
+
+	/* The ring alone, by name: no scenario 3 to compare with. */
+	rc = run(ring, out, sizeof(out), &pid);
+	CHECK(rc == 0, "demo ring: exit %d:\n%s", rc, out);
+	want(out, "== 5. the same writer and reader, every value through a "
+	     "ring ==");
+	want(out, "-> the reader received all 100000 values");
+	CHECK(!strstr(out, "scenario 3"), "narrated a scenario not run:\n%s",
+	      out);
 	check_clean(pid);
 }
 

@@ -17,95 +17,11 @@
  * Every region is named by t_name() and gone at the end.
  */
 #include <limits.h>
-#include <poll.h>
 #include <stdatomic.h>
 
 #include "helpers.h"
+#include "proc_util.h"
 #include "../examples/record.h"
-
-/* A program started with its stdout+stderr on a pipe we read. */
-struct proc {
-	pid_t pid;
-	int fd;
-	char out[65536];
-	size_t len;
-};
-
-/* Programs still running: killed by cleanup() if a CHECK fails. */
-static pid_t running[8];
-
-static void track(pid_t pid, pid_t old)
-{
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		if (running[i] == old) {
-			running[i] = pid;
-			return;
-		}
-	}
-}
-
-static void start(struct proc *p, char *const argv[])
-{
-	int fds[2];
-
-	CHECK(pipe2(fds, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
-	p->pid = t_spawn(argv, fds[1]);
-	track(p->pid, 0);
-	close(fds[1]);
-	p->fd = fds[0];
-	p->len = 0;
-	p->out[0] = '\0';
-}
-
-/* slurp - read what is there, waiting up to @ms. False at end of file. */
-static bool slurp(struct proc *p, int ms)
-{
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&pfd, 1, ms) <= 0)
-		return true;
-	if (p->len + 1 >= sizeof(p->out))
-		p->len = 0;	/* keep the tail only */
-	n = read(p->fd, p->out + p->len, sizeof(p->out) - 1 - p->len);
-	CHECK(n >= 0, "read: %s", strerror(errno));
-	p->len += (size_t)n;
-	p->out[p->len] = '\0';
-	return n > 0;
-}
-
-/* wait_for - read until @needle shows up in the output (at most @ms). */
-static void wait_for(struct proc *p, const char *needle, int ms)
-{
-	int64_t end = t_now_ms() + ms;
-
-	while (!strstr(p->out, needle)) {
-		CHECK(t_now_ms() < end, "no '%s' after %d ms in:\n%s", needle,
-		      ms, p->out);
-		CHECK(slurp(p, 100), "ended without '%s':\n%s", needle, p->out);
-	}
-}
-
-/* finish - read to the end (at most @ms), reap; returns the exit code. */
-static int finish(struct proc *p, int ms)
-{
-	int64_t end = t_now_ms() + ms;
-
-	while (slurp(p, 100)) {
-		if (t_now_ms() > end) {
-			kill(p->pid, SIGKILL);
-			t_wait(p->pid);
-			track(0, p->pid);
-			t_failf(__FILE__, __LINE__, "pid %d still running "
-				"after %d ms:\n%s", (int)p->pid, ms, p->out);
-		}
-	}
-	close(p->fd);
-	track(0, p->pid);
-	return t_wait(p->pid);
-}
 
 /* The reader's summary line. */
 struct summary {
@@ -130,38 +46,6 @@ static struct summary parse_summary(const char *out)
 }
 
 static char reader_bin[PATH_MAX], writer_bin[PATH_MAX];
-
-/* Every name used, removed at exit if still there (a failed CHECK exits
- * with the regions of a killed writer in place). Only in the main process:
- * a forked child exits too. */
-static char names[16][128];
-static int nnames;
-static pid_t main_pid;
-
-static void cleanup(void)
-{
-	int i;
-
-	if (getpid() != main_pid)
-		return;
-	for (i = 0; i < 8; i++) {
-		if (running[i] > 0) {
-			kill(running[i], SIGKILL);
-			waitpid(running[i], NULL, 0);
-		}
-	}
-	for (i = 0; i < nnames; i++)
-		mmipc_region_unlink(names[i], MMIPC_F_FORCE);
-}
-
-/* name - a fresh t_name(), remembered for cleanup(). */
-static char *name_for(char *buf, size_t size, const char *tag)
-{
-	t_name(buf, size, tag);
-	if (nnames < 16)
-		snprintf(names[nnames++], sizeof(names[0]), "%s", buf);
-	return buf;
-}
 
 /* Case 1 and 2: a whole run of writer and reader. */
 static struct summary run_pair(const char *tag, const char *count,
@@ -366,8 +250,7 @@ int main(void)
 	struct summary s;
 	int i;
 
-	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	pu_init();
 	t_bin(reader_bin, sizeof(reader_bin), "mmipc-ex-reader");
 	t_bin(writer_bin, sizeof(writer_bin), "mmipc-ex-writer");
 

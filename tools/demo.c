@@ -39,6 +39,11 @@
 #define WR_INTERVAL_US	20000
 #define WR_LINES	15
 
+/* Then writer-reader's burst and the ring scenario: this many values as
+ * fast as the writer can; the ring reader prints one in FAST_EVERY. */
+#define FAST_COUNT	100000
+#define FAST_EVERY	20000
+
 /* The example programs. */
 enum { P_FORK_FILE, P_FORK_ANON, P_WRITER, P_READER, P_MAPFILE, NPROGS };
 
@@ -56,6 +61,8 @@ struct demo {
 	char prog[NPROGS][PATH_MAX];
 	unsigned long seconds;
 	int pid;		/* names the demo's files and regions */
+	unsigned long burst_seen; /* values the reader saw in writer-reader's
+				   * burst; 0: not run */
 };
 
 struct scenario {
@@ -103,25 +110,40 @@ static int sc_fork_anon(struct demo *d)
 	return 0;
 }
 
-/* wr_result - what the reader's summary line says, in one sentence. */
-static int wr_result(const struct spawn_runner *rn, unsigned long count)
-{
-	unsigned long n, torn, retries, wakes = 0, published = 0;
+/* The summary line of the latest-value reader. */
+struct wr_summary {
+	unsigned long n, torn, retries;
 	uint64_t first, last;
+};
 
-	if (sscanf(rn->grabbed[0], "reader: %lu distinct values seen, first %"
-		   SCNu64 ", last %" SCNu64 ", strictly increasing, %lu torn "
-		   "reads (%lu seqlock retries)", &n, &first, &last, &torn,
-		   &retries) != 5 || torn != 0) {
+/* wr_parse - read the summary line @line into @s; -1 (said why) unless it
+ * reports increasing values without torn reads. */
+static int wr_parse(const char *line, struct wr_summary *s)
+{
+	if (sscanf(line, "reader: %lu distinct values seen, first %" SCNu64
+		   ", last %" SCNu64 ", strictly increasing, %lu torn reads "
+		   "(%lu seqlock retries)", &s->n, &s->first, &s->last,
+		   &s->torn, &s->retries) != 5 || s->torn != 0) {
 		tool_errf("demo: writer-reader: the reader did not report "
 			  "increasing values without torn reads");
 		return -1;
 	}
-	if (n < count / 2) {
+	return 0;
+}
+
+/* wr_result - what the reader's summary line says, in one sentence. */
+static int wr_result(const struct spawn_runner *rn, unsigned long count)
+{
+	unsigned long wakes = 0, published = 0;
+	struct wr_summary s;
+
+	if (wr_parse(rn->grabbed[0], &s) < 0)
+		return -1;
+	if (s.n < count / 2) {
 		/* At one value per 20 ms a reader that is woken sees nearly
 		 * all of them; one that sleeps through them does not. */
 		tool_errf("demo: writer-reader: the reader saw only %lu of %lu "
-			  "values: it was not woken", n, count);
+			  "values: it was not woken", s.n, count);
 		return -1;
 	}
 	sscanf(rn->grabbed[1], "writer: published %lu values, woke sleeping "
@@ -130,7 +152,52 @@ static int wr_result(const struct spawn_runner *rn, unsigned long count)
 	       " (%lu distinct of %lu published),\n   never a torn record "
 	       "(%lu seqlock retries); between updates it slept on a futex\n"
 	       "   and was woken %lu times by the writer -- it never polled.\n",
-	       first, last, n, count, retries, wakes);
+	       s.first, s.last, s.n, count, s.retries, wakes);
+	return 0;
+}
+
+/*
+ * wr_burst - the same pair again, the writer at full speed. How many values
+ * the reader sees depends on timing: it is reported, never required.
+ */
+static int wr_burst(struct demo *d, const char *name)
+{
+	char cnt[32];
+	char *rargv[] = { d->prog[P_READER], "--name", (char *)name,
+			  "--quiet", "--wait-ms", "5000", NULL };
+	char *wargv[] = { d->prog[P_WRITER], "--name", (char *)name,
+			  "--count", cnt, "--interval-us", "0", NULL };
+	struct spawn_child kids[2] = { { .argv = rargv }, { .argv = wargv } };
+	struct spawn_runner rn = {
+		.kids = kids, .nkids = 2, .stagger = true,
+		.grab = { " distinct values seen, " },
+	};
+	struct wr_summary s;
+	int rc;
+
+	snprintf(cnt, sizeof(cnt), "%d", FAST_COUNT);
+	printf("\n   Now with no pause: %d values as fast as the writer can "
+	       "publish them.\n", FAST_COUNT);
+	rc = spawn_run(&rn, 30000);
+	if (spawn_gone_region(name) < 0)
+		rc = -1;
+	if (rc < 0 || wr_parse(rn.grabbed[0], &s) < 0)
+		return -1;
+	if (s.last != FAST_COUNT) {
+		tool_errf("demo: writer-reader: the reader's last value was "
+			  "%" PRIu64 ", not %d", s.last, FAST_COUNT);
+		return -1;
+	}
+	d->burst_seen = s.n;
+	/* The reader's first value tells how far the writer was when the
+	 * reader opened the region; from there on, last - first + 1 values
+	 * were published, of which it saw n. */
+	printf("-> the writer never waited for the reader: the reader's first "
+	       "value was %" PRIu64 ",\n   and of the %" PRIu64 " values "
+	       "published from then on it saw %lu and skipped %" PRIu64
+	       ".\n   A latest-value region holds only the newest value.\n",
+	       s.first, s.last - s.first + 1, s.n,
+	       s.last - s.first + 1 - s.n);
 	return 0;
 }
 
@@ -161,6 +228,8 @@ static int sc_writer_reader(struct demo *d)
 		rc = -1;
 	if (rc == 0)
 		rc = wr_result(&rn, count);
+	if (rc == 0)
+		rc = wr_burst(d, name);
 	return rc;
 }
 
@@ -180,6 +249,64 @@ static int sc_mapfile(struct demo *d)
 		printf("-> stores through the pointer were in the file for "
 		       "pread(), and pwrite() was\n   visible through the "
 		       "pointer: the mapping is the file's page cache.\n");
+	return rc;
+}
+
+/* ring_result - what the ring pair printed, in two sentences. */
+static int ring_result(const struct demo *d, const struct spawn_runner *rn)
+{
+	unsigned long sent = 0, full = 0;
+	char want[160];
+
+	snprintf(want, sizeof(want), "reader: %d values received, 1..%d, none "
+		 "skipped, none repeated, 0 corrupt", FAST_COUNT, FAST_COUNT);
+	if (strcmp(rn->grabbed[0], want) != 0 ||
+	    sscanf(rn->grabbed[1], "writer: sent %lu values; waited for room "
+		   "in the ring %lu times", &sent, &full) != 2 ||
+	    sent != FAST_COUNT) {
+		tool_errf("demo: ring: the reader did not report all %d values "
+			  "once each", FAST_COUNT);
+		return -1;
+	}
+	printf("-> the reader received all %d values, none skipped, none "
+	       "repeated.\n   A ring applies back-pressure: when it is full, "
+	       "the writer waits for the\n   reader ", FAST_COUNT);
+	if (full)
+		printf("(it did, %lu times).\n", full);
+	else
+		printf("(this time it never had to: the reader kept up).\n");
+	if (d->burst_seen)
+		printf("   The latest-value region of scenario 3 never makes "
+		       "the writer wait: with the\n   same burst its reader "
+		       "saw %lu of the %d values.\n", d->burst_seen,
+		       FAST_COUNT);
+	return 0;
+}
+
+static int sc_ring(struct demo *d)
+{
+	char name[64], cnt[32], every[32];
+	char *rargv[] = { d->prog[P_READER], "--ring", "--name", name,
+			  "--print-every", every, "--wait-ms", "5000", NULL };
+	char *wargv[] = { d->prog[P_WRITER], "--ring", "--name", name,
+			  "--count", cnt, "--interval-us", "0", NULL };
+	struct spawn_child kids[2] = { { .argv = rargv }, { .argv = wargv } };
+	struct spawn_runner rn = {
+		.kids = kids, .nkids = 2, .stagger = true,
+		.grab = { " values received, ", "writer: sent " },
+	};
+	int rc;
+
+	snprintf(name, sizeof(name), "shm:mmipc-demo-%d", d->pid);
+	snprintf(cnt, sizeof(cnt), "%d", FAST_COUNT);
+	snprintf(every, sizeof(every), "%d", FAST_EVERY);
+	printf("   (%s: %d values, no pause; the reader prints 1 in %d)\n",
+	       name, FAST_COUNT, FAST_EVERY);
+	rc = spawn_run(&rn, 60000);
+	if (spawn_gone_region(name) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = ring_result(d, &rn);
 	return rc;
 }
 
@@ -209,7 +336,8 @@ static const struct scenario scenarios[] = {
 		"mmipc-ex-reader,\nstarted first and on its own, waits for "
 		"the region with inotify, proves every\nvalue whole "
 		"(checksum) and increasing, and sleeps on a futex between "
-		"updates.",
+		"updates.\nThen the same pair once more, with no pause "
+		"between values.",
 		{ P_READER, P_WRITER }, sc_writer_reader,
 	},
 	{
@@ -219,6 +347,16 @@ static const struct scenario scenarios[] = {
 		"header). Its bytes are\nupper-cased through the pointer and "
 		"read back with pread(); then the other way.",
 		{ P_MAPFILE, -1 }, sc_mapfile,
+	},
+	{
+		"ring",
+		"the same writer and reader, every value through a ring",
+		"mmipc-ex-writer --ring creates a ring region and sends each "
+		"record as one\nmessage, with no pause; mmipc-ex-reader --ring "
+		"attaches as its consumer and\nreceives until the "
+		"end-of-stream, checking that each counter is the last plus "
+		"1.",
+		{ P_READER, P_WRITER }, sc_ring,
 	},
 };
 
