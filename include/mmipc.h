@@ -273,7 +273,8 @@ MMIPC_API int mmipc_region_unlink(const char *addr, unsigned flags);
  * processes keep their old size until they reopen or call
  * mmipc_region_refresh(). Shrinking is refused.
  * Errors: -EINVAL smaller than now; -EBADF read-only handle; -EOPNOTSUPP
- * anon; -EFBIG; -ENOSPC; -ENOMEM; -EPERM (a seal forbids growing).
+ * anon, or a region that is not raw (a channel's size is fixed at
+ * creation); -EFBIG; -ENOSPC; -ENOMEM; -EPERM (a seal forbids growing).
  */
 MMIPC_API int mmipc_region_resize(mmipc_region *r, uint64_t size);
 
@@ -281,7 +282,7 @@ MMIPC_API int mmipc_region_resize(mmipc_region *r, uint64_t size);
  * mmipc_region_refresh - pick up a size change made by another process.
  * Returns 1 if the handle was remapped (data pointer may have changed), 0 if
  * the size was unchanged, or a negative error (-MMIPC_ETRUNC if the header
- * no longer fits the file).
+ * no longer fits the file, -EOPNOTSUPP for a region that is not raw).
  */
 MMIPC_API int mmipc_region_refresh(mmipc_region *r);
 

@@ -356,7 +356,10 @@ int mmipc_region_resize(mmipc_region *r, uint64_t size)
 	uint64_t total;
 	int rc;
 
-	if (r->backend == MMIPC_BACKEND_ANON)
+	/* a channel's geometry is fixed at creation; its handles hold
+	 * pointers into the mapping that a resize would leave dangling */
+	if (r->backend == MMIPC_BACKEND_ANON ||
+	    (!plain && READ_ONCE(r->hdr->kind) != MMIPC_KIND_RAW))
 		return -EOPNOTSUPP;
 	if (r->flags & MMIPC_F_RDONLY)
 		return -EBADF;
@@ -398,6 +401,8 @@ int mmipc_region_refresh(mmipc_region *r)
 
 	if (r->hdr == NULL || r->backend == MMIPC_BACKEND_ANON)
 		return 0;
+	if (READ_ONCE(r->hdr->kind) != MMIPC_KIND_RAW)
+		return -EOPNOTSUPP; /* channels never change size */
 	/* acquire: pairs with the release increment in resize */
 	gen = __atomic_load_n(&r->hdr->resize_gen, __ATOMIC_ACQUIRE);
 	if (gen == r->resize_gen)

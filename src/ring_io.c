@@ -61,6 +61,24 @@ static int64_t mono_ns(void)
 	return now_ns(CLOCK_MONOTONIC);
 }
 
+/*
+ * Adaptive waiting learns how long to spin before it sleeps. A wait that
+ * ended while spinning, or a sleep so short that the full budget would
+ * have covered it, says spinning pays: the budget grows (up to 4x the one
+ * asked for). A long sleep says the peer is slow: it shrinks (down to
+ * 1/16). Both ways, so that a burst of slow round trips does not leave the
+ * ring sleeping for good once the peer is fast again.
+ */
+static void learn(struct mmipc_ring *ring, bool pays)
+{
+	if (ring->wait_mode != MMIPC_WAIT_ADAPTIVE)
+		return;
+	if (pays && ring->spin_now < 4 * ring->spin_ns)
+		ring->spin_now += ring->spin_now / 4 + 1;
+	else if (!pays && ring->spin_now > ring->spin_ns / 16)
+		ring->spin_now -= ring->spin_now / 4;
+}
+
 /* Spins up to the budget; returns what ready() said last. */
 static int spin(struct mmipc_ring *ring, ready_fn ready, uint64_t arg,
 		int64_t deadline)
@@ -94,13 +112,8 @@ static int spin(struct mmipc_ring *ring, ready_fn ready, uint64_t arg,
 			start = now;
 		}
 	}
-	/* adaptive: a wait that ended while spinning says spinning pays */
-	if (ring->wait_mode == MMIPC_WAIT_ADAPTIVE) {
-		if (rc != 0 && ring->spin_now < 4 * ring->spin_ns)
-			ring->spin_now += ring->spin_now / 8 + 1;
-		else if (rc == 0 && ring->spin_now > ring->spin_ns / 16)
-			ring->spin_now -= ring->spin_now / 4;
-	}
+	if (rc != 0)
+		learn(ring, true);
 	return rc;
 }
 
@@ -167,7 +180,7 @@ static int sleep_until(struct mmipc_ring *ring, struct mmipc_evc *evc,
 static int wait_for(struct mmipc_ring *ring, struct mmipc_evc *evc,
 		    ready_fn ready, uint64_t arg, int timeout_ms)
 {
-	int64_t deadline = -1;
+	int64_t deadline = -1, start;
 	int rc = ready(ring, arg);
 
 	if (rc != 0)
@@ -183,14 +196,18 @@ static int wait_for(struct mmipc_ring *ring, struct mmipc_evc *evc,
 			return ready(ring, arg) ?: -EPIPE;
 		return -EAGAIN;
 	}
+	start = mono_ns();
 	if (timeout_ms > 0)
-		deadline = mono_ns() + (int64_t)timeout_ms * 1000000;
+		deadline = start + (int64_t)timeout_ms * 1000000;
 	rc = spin(ring, ready, arg, deadline);
 	if (rc != 0)
 		return rc;
 	if (deadline >= 0 && mono_ns() >= deadline)
 		return -ETIMEDOUT;
-	return sleep_until(ring, evc, ready, arg, deadline);
+	rc = sleep_until(ring, evc, ready, arg, deadline);
+	if (rc > 0)
+		learn(ring, mono_ns() - start <= (int64_t)ring->spin_ns);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------
@@ -262,6 +279,9 @@ int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
 
 	if (ring->role != MMIPC_ROLE_PRODUCER || buf == NULL)
 		return -EINVAL;
+	/* a new reserve replaces the old one at once: a PAD written below
+	 * may cover it, so it must never be committed after this point */
+	ring->resv_len = RING_NONE;
 	if (broken(ring))
 		return -EBADMSG;
 	if (len > ring->max_msg)
