@@ -1,4 +1,4 @@
-# Thin wrapper around CMake. Targets: all (build), demo, test, install, clean.
+# Thin wrapper around CMake. Targets: all (build), demo, test, bench, install, clean.
 #   make test SANITIZE=1     ASan+UBSan build in build-asan/
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
 PREFIX   ?= /usr/local
@@ -12,7 +12,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all configure demo test install clean
+.PHONY: all configure demo test bench install clean
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -23,6 +23,11 @@ configure:
 
 demo: all
 	$(BUILD)/bin/mmipc demo
+
+# make bench                      the default run (under 10 minutes)
+# make bench BENCH_ARGS=--quick   under a minute
+bench: all
+	$(BUILD)/bin/mmipc bench $(BENCH_ARGS)
 
 test: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300

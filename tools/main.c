@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "send",   cmd_send,   "send stdin through a ring, a message per line" },
 	{ "recv",   cmd_recv,   "receive a ring's messages on stdout" },
 	{ "demo",   cmd_demo,   "run the classic shared-memory scenarios" },
+	{ "bench",  cmd_bench,  "measure every IPC mechanism side by side" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

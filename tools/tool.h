@@ -33,6 +33,7 @@ int cmd_ls(int argc, char **argv);	/* cmd_ls.c */
 int cmd_send(int argc, char **argv);	/* cmd_ring.c */
 int cmd_recv(int argc, char **argv);	/* cmd_ring.c */
 int cmd_demo(int argc, char **argv);	/* demo.c */
+int cmd_bench(int argc, char **argv);	/* cmd_bench.c */
 
 /*
  * Regions as the tool sees them (regions.c): the result of
