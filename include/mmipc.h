@@ -519,6 +519,29 @@ MMIPC_API int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
  *  was peeked. */
 MMIPC_API int mmipc_ring_release(mmipc_ring *ring);
 
+/* One message of a batch (mmipc_ring_peek_batch()). */
+struct mmipc_ring_msg {
+	const void *data;	/* valid until released */
+	size_t len;
+};
+
+/**
+ * mmipc_ring_peek_batch - consumer: every message available now, up to
+ * @max, into @v (waiting as mmipc_ring_peek() for the first one). Returns
+ * how many (>= 1), 0 at end-of-stream, or the errors of mmipc_ring_peek().
+ * Release them with one mmipc_ring_release_batch(): the position is then
+ * published, and the producer woken, once for the whole batch. A consumer
+ * that dies before releasing leaves the batch to its replacement, as with
+ * mmipc_ring_peek().
+ */
+MMIPC_API int mmipc_ring_peek_batch(mmipc_ring *ring, struct mmipc_ring_msg *v,
+				    int max, int timeout_ms);
+
+/** mmipc_ring_release_batch - consumer: release the first @n messages of
+ *  the last peek (batch or single). Returns 0; -EINVAL if @n is more than
+ *  were peeked; -EBADMSG if the ring was corrupted meanwhile. */
+MMIPC_API int mmipc_ring_release_batch(mmipc_ring *ring, int n);
+
 /**
  * mmipc_ring_recv - consumer: copy the next message into @buf (@size bytes)
  * and take it; *@len gets its length. Returns 1, 0 at end-of-stream, or

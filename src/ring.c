@@ -140,6 +140,7 @@ static int resume(struct mmipc_ring *ring)
 	ring->head_cache = head;
 	ring->resv_len = RING_NONE;
 	ring->peek_len = RING_NONE;
+	ring->batch_n = 0;
 	if (ring->role == MMIPC_ROLE_PRODUCER) {
 		ring->msgs = READ_ONCE(c->msgs_sent);
 		ring->bytes = READ_ONCE(c->bytes_sent);

@@ -39,6 +39,7 @@ struct mmipc_ring {
 	uint64_t head_cache;	/* producer's head as last read */
 	uint64_t peek_rec;	/* record size of the peeked message */
 	size_t peek_len;	/* RING_NONE, or its payload length */
+	uint32_t batch_n;	/* messages listed by the last peek (batch) */
 
 	/* both: counters we own in the control block */
 	uint64_t msgs;

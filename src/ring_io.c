@@ -399,30 +399,53 @@ static int data_ready(struct mmipc_ring *ring, uint64_t unused)
 }
 
 /*
- * Reads the record at our tail: 1 with the message in peek_*, or skips a
- * PAD (0: look again), or -EBADMSG. The record lies in [tail, head_cache).
+ * Checks the record at @pos, which lies in [tail, head_cache): returns 1
+ * for a message, 2 for a PAD, with its payload length and record size, or
+ * -EBADMSG. The header is loaded once; only the checked locals are used.
  */
+static int rec_at(struct mmipc_ring *ring, uint64_t pos, uint32_t *len,
+		  uint64_t *rec)
+{
+	uint64_t off = pos & ring->mask, to_end = ring->cap - off;
+	uint64_t avail = ring->head_cache - pos;
+	const uint32_t *h = (const uint32_t *)(ring->data + off);
+	uint32_t type;
+
+	if (avail < REC_HDR || avail > ring->cap || (off & 7) != 0)
+		return ring_fail(ring);
+	*len = READ_ONCE(h[0]);
+	type = READ_ONCE(h[1]);
+	if (type == REC_PAD) {
+		if ((uint64_t)*len + REC_HDR != to_end || to_end > avail)
+			return ring_fail(ring);
+		*rec = to_end;
+		return 2;
+	}
+	if (type != REC_DATA || REC_HDR + (uint64_t)*len > to_end ||
+	    rec_size(*len) > avail)
+		return ring_fail(ring);
+	*rec = rec_size(*len);
+	return 1;
+}
+
+/* Reads the record at our tail: 1 with the message in peek_*, or skips a
+ * PAD (0: look again), or -EBADMSG. */
 static int read_rec(struct mmipc_ring *ring)
 {
-	uint64_t off = ring->tail & ring->mask, to_end = ring->cap - off;
-	uint64_t avail = ring->head_cache - ring->tail;
-	const uint32_t *h = (const uint32_t *)(ring->data + off);
-	uint32_t len = READ_ONCE(h[0]), type = READ_ONCE(h[1]);
+	uint64_t rec;
+	uint32_t len;
+	int rc = rec_at(ring, ring->tail, &len, &rec);
 
-	if (avail < REC_HDR || (off & 7) != 0)
-		return ring_fail(ring);
-	if (type == REC_PAD) {
-		if ((uint64_t)len + REC_HDR != to_end || to_end > avail)
-			return ring_fail(ring);
-		ring->tail += to_end;
+	if (rc == 2) {
+		ring->tail += rec;
 		publish_tail(ring); /* the producer may be waiting for it */
 		return 0;
 	}
-	if (type != REC_DATA || REC_HDR + (uint64_t)len > to_end ||
-	    rec_size(len) > avail)
-		return ring_fail(ring);
-	ring->peek_rec = rec_size(len);
+	if (rc < 0)
+		return rc;
+	ring->peek_rec = rec;
 	ring->peek_len = len;
+	ring->batch_n = 1;
 	return 1;
 }
 
@@ -457,6 +480,80 @@ int mmipc_ring_release(mmipc_ring *ring)
 	ring->msgs++;
 	ring->bytes += ring->peek_len;
 	ring->peek_len = RING_NONE;
+	ring->batch_n = 0;
+	publish_tail(ring);
+	return 0;
+}
+
+/* Loads the producer's head once more without waiting (checked as in
+ * data_ready()), so that a batch takes all that is there now. */
+static int refresh_head(struct mmipc_ring *ring)
+{
+	uint64_t h = __atomic_load_n(&ring->ctl->head, __ATOMIC_ACQUIRE);
+
+	if (h - ring->tail > ring->cap || h - ring->head_cache > ring->cap)
+		return ring_fail(ring);
+	ring->head_cache = h;
+	return 0;
+}
+
+int mmipc_ring_peek_batch(mmipc_ring *ring, struct mmipc_ring_msg *v, int max,
+			  int timeout_ms)
+{
+	uint64_t pos, rec;
+	uint32_t len;
+	int n, rc;
+
+	if (v == NULL || max <= 0)
+		return -EINVAL;
+	rc = mmipc_ring_peek(ring, &v[0].data, &v[0].len, timeout_ms);
+	if (rc <= 0)
+		return rc;
+	rc = refresh_head(ring);
+	if (rc < 0)
+		return rc;
+	/* the first is at tail; the others follow, PADs skipped, tail kept */
+	for (n = 1, pos = ring->tail + ring->peek_rec;
+	     n < max && pos != ring->head_cache; pos += rec) {
+		rc = rec_at(ring, pos, &len, &rec);
+		if (rc < 0)
+			return rc;
+		if (rc == 2)
+			continue;
+		v[n].data = ring->data + (pos & ring->mask) + REC_HDR;
+		v[n].len = len;
+		n++;
+	}
+	ring->batch_n = (uint32_t)n;
+	return n;
+}
+
+int mmipc_ring_release_batch(mmipc_ring *ring, int n)
+{
+	uint64_t pos, rec, bytes = 0;
+	uint32_t len;
+	int i, rc;
+
+	if (ring->role != MMIPC_ROLE_CONSUMER || n <= 0 ||
+	    (uint32_t)n > ring->batch_n)
+		return -EINVAL;
+	if (n == 1)
+		return mmipc_ring_release(ring);
+	/* walk again: the headers are checked anew, they are not ours */
+	for (i = 0, pos = ring->tail; i < n; pos += rec) {
+		rc = rec_at(ring, pos, &len, &rec);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			bytes += len;
+			i++;
+		}
+	}
+	ring->tail = pos;
+	ring->msgs += (uint64_t)n;
+	ring->bytes += bytes;
+	ring->peek_len = RING_NONE; /* the rest of a batch: peek again */
+	ring->batch_n = 0;
 	publish_tail(ring);
 	return 0;
 }
