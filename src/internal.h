@@ -33,6 +33,8 @@ struct mmipc_region {
 	uint32_t resize_gen;	/* header's resize_gen when last validated */
 	int fd;			/* -1 for anon */
 	int backend;		/* MMIPC_BACKEND_* */
+	uint32_t kind;		/* validated at open/create: the header's
+				 * word may be rewritten by anyone later */
 	unsigned flags;		/* open flags: MMIPC_F_RDONLY, MMIPC_F_PLAIN */
 };
 

@@ -113,6 +113,7 @@ static int build(struct mmipc_region *r, uint32_t kind, uint64_t total,
 		return neg_errno();
 	}
 	r->hdr = r->base;
+	r->kind = kind;
 	r->data_off = MMIPC_HDR_SIZE;
 	r->data_size = size;
 	hdr_init(r->hdr, kind, total, size, params);
@@ -358,8 +359,7 @@ int mmipc_region_resize(mmipc_region *r, uint64_t size)
 
 	/* a channel's geometry is fixed at creation; its handles hold
 	 * pointers into the mapping that a resize would leave dangling */
-	if (r->backend == MMIPC_BACKEND_ANON ||
-	    (!plain && READ_ONCE(r->hdr->kind) != MMIPC_KIND_RAW))
+	if (r->backend == MMIPC_BACKEND_ANON || r->kind != MMIPC_KIND_RAW)
 		return -EOPNOTSUPP;
 	if (r->flags & MMIPC_F_RDONLY)
 		return -EBADF;
@@ -401,7 +401,7 @@ int mmipc_region_refresh(mmipc_region *r)
 
 	if (r->hdr == NULL || r->backend == MMIPC_BACKEND_ANON)
 		return 0;
-	if (READ_ONCE(r->hdr->kind) != MMIPC_KIND_RAW)
+	if (r->kind != MMIPC_KIND_RAW)
 		return -EOPNOTSUPP; /* channels never change size */
 	/* acquire: pairs with the release increment in resize */
 	gen = __atomic_load_n(&r->hdr->resize_gen, __ATOMIC_ACQUIRE);

@@ -99,6 +99,7 @@ static int validate(struct mmipc_region *r, uint32_t want_kind)
 			return rc;
 	}
 	r->hdr = r->base;
+	r->kind = kind;
 	r->data_off = off;
 	r->data_size = size;
 	r->resize_gen = gen;
@@ -210,6 +211,7 @@ static int open_plain(struct mmipc_region *r, uint32_t kind)
 	if (rc < 0)
 		return rc;
 	r->hdr = NULL;
+	r->kind = MMIPC_KIND_RAW;
 	r->data_off = 0;
 	r->data_size = (uint64_t)st.st_size;
 	return 0;

@@ -42,7 +42,7 @@ int mmipc_ring_create(mmipc_region **out, const char *addr,
 /* The ring's geometry from a validated region, or an error. */
 static int ring_geometry(const struct mmipc_region *r, uint64_t *cap)
 {
-	if (r->hdr == NULL || READ_ONCE(r->hdr->kind) != MMIPC_KIND_RING)
+	if (r->hdr == NULL || r->kind != MMIPC_KIND_RING)
 		return -MMIPC_EKIND;
 	*cap = READ_ONCE(r->hdr->params[0]);
 	/* data_size was validated against the file: the capacity must be
@@ -308,6 +308,40 @@ static uint32_t end_state(const struct mmipc_region *r, uint32_t e,
 	return st;
 }
 
+/*
+ * A bystander's look at both positions. Between its load of tail and its
+ * load of head the consumer may release and the producer refill, so head -
+ * tail may exceed the capacity in a healthy ring. So: tail, head, tail
+ * again. Tail only grows, so if it did not move, the consumer released
+ * nothing in between and the producer could not pass tail + capacity: the
+ * pair is exact, and an impossible one is corruption. If tail never holds
+ * still, the ring is busy, not corrupt: the fill is an estimate, clamped.
+ */
+static int ring_positions(const struct mmipc_ring_ctl *c, uint64_t cap,
+			  uint64_t *head, uint64_t *tail)
+{
+	uint64_t t1 = 0, h = 0;
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		uint64_t t2;
+
+		t1 = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
+		h = __atomic_load_n(&c->head, __ATOMIC_ACQUIRE);
+		t2 = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
+		if (t1 != t2)
+			continue;
+		if (h - t1 > cap)
+			return -EBADMSG;
+		*head = h;
+		*tail = t1;
+		return 0;
+	}
+	*tail = t1;
+	*head = h - t1 > cap ? t1 + cap : h;
+	return 0;
+}
+
 int mmipc_ring_stats(const mmipc_region *r, struct mmipc_ring_stats *st)
 {
 	const struct mmipc_ring_ctl *c;
@@ -318,10 +352,9 @@ int mmipc_ring_stats(const mmipc_region *r, struct mmipc_ring_stats *st)
 		return rc;
 	c = ring_ctl(r);
 	memset(st, 0, sizeof(*st));
-	tail = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
-	head = __atomic_load_n(&c->head, __ATOMIC_ACQUIRE);
-	if (head - tail > cap)
-		return -EBADMSG;
+	rc = ring_positions(c, cap, &head, &tail);
+	if (rc < 0)
+		return rc;
 	st->capacity = cap;
 	st->used = head - tail;
 	st->msgs_sent = READ_ONCE(c->msgs_sent);

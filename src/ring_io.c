@@ -350,7 +350,8 @@ int mmipc_ring_send(mmipc_ring *ring, const void *buf, size_t len,
 	rc = mmipc_ring_reserve(ring, len, &p, timeout_ms);
 	if (rc < 0)
 		return rc;
-	memcpy(p, buf, len);
+	if (len != 0) /* (NULL, 0) is a fine empty message; memcpy's NULL not */
+		memcpy(p, buf, len);
 	return mmipc_ring_commit(ring, len, flags);
 }
 
@@ -573,7 +574,8 @@ int mmipc_ring_recv(mmipc_ring *ring, void *buf, size_t size, size_t *len,
 	*len = n;
 	if (n > size)
 		return -EMSGSIZE; /* stays peeked: the next call sees it */
-	memcpy(buf, p, n);
+	if (n != 0)
+		memcpy(buf, p, n);
 	mmipc_ring_release(ring);
 	return 1;
 }
