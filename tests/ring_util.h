@@ -814,4 +814,70 @@ static inline const char *rg_end_name(uint32_t e)
 	}
 }
 
+/*
+ * rg_stream_main - the 10 M message stream of t_ring_stream and
+ * t_ring_stream_zc: two exec'd ends, then the stats must agree. @zc: the
+ * ends use reserve/commit and peek/release instead of send/recv.
+ */
+static inline int rg_stream_main(int argc, char **argv, bool zc,
+				 const char *tag)
+{
+	struct rg_stream s = { 0 };
+	struct rg_argv pa, ca;
+	struct mmipc_ring_stats st;
+	mmipc_region *r = NULL;
+	char addr[128];
+	uint64_t i, bytes = 0;
+	int64_t t0;
+	pid_t prod, cons, pids[2];
+
+	if (argc > 1)
+		return rg_end_main(argc, argv);
+	rg_init(115);
+
+	/* 10 M takes about a second, under ASan too */
+	s.n = 10000000ull;
+	s.seed = (uint32_t)getpid();
+	s.more = true;
+	s.zc = zc;
+	s.max = 4096;
+	s.timeout_ms = -1;
+	s.expect_eof = true;
+	printf("%llu messages, seed %u\n", (unsigned long long)s.n, s.seed);
+
+	rg_name(addr, sizeof(addr), tag);
+	CHECK_RC(mmipc_ring_create(&r, addr, 64 * 1024, 0, 0), 0);
+
+	t0 = ru_now_ns();
+	prod = rg_exec(rg_args(&pa, "prod", addr, &s));
+	cons = rg_exec(rg_args(&ca, "cons", addr, &s));
+	pids[0] = prod;
+	pids[1] = cons;
+	rg_wait_all(pids, 2, -1, "stream");
+	printf("total %.0f ms\n", (double)(ru_now_ns() - t0) / 1e6);
+
+	for (i = 0; i < s.n; i++)
+		bytes += rg_len(s.seed, i, s.max);
+	CHECK_RC(mmipc_ring_stats(r, &st), 0);
+	CHECK(st.msgs_sent == s.n && st.msgs_recv == s.n,
+	      "stats: %llu sent, %llu received, want %llu",
+	      (unsigned long long)st.msgs_sent,
+	      (unsigned long long)st.msgs_recv, (unsigned long long)s.n);
+	CHECK(st.bytes_sent == bytes && st.bytes_recv == bytes,
+	      "stats: %llu bytes sent, %llu received, want %llu",
+	      (unsigned long long)st.bytes_sent,
+	      (unsigned long long)st.bytes_recv, (unsigned long long)bytes);
+	CHECK(st.used == 0, "stats: %llu bytes used after all was read",
+	      (unsigned long long)st.used);
+	CHECK(st.producer == MMIPC_END_CLOSED &&
+		      st.consumer == MMIPC_END_CLOSED,
+	      "ends: producer %s, consumer %s", rg_end_name(st.producer),
+	      rg_end_name(st.consumer));
+	CHECK(st.broken == 0, "broken");
+
+	CHECK_RC(mmipc_region_close(r), 0);
+	CHECK_RC(mmipc_region_unlink(addr, 0), 0);
+	return T_PASS;
+}
+
 #endif /* MMIPC_TEST_RING_UTIL_H */
