@@ -106,8 +106,11 @@ static int spin(struct mmipc_ring *ring, ready_fn ready, uint64_t arg,
 		/* pure spin still notices a dead peer */
 		if (ring->wait_mode == MMIPC_WAIT_SPIN &&
 		    now - start >= LIVENESS_MS * 1000000LL) {
-			rc = ring_peer_end(ring, true);
-			if (rc == MMIPC_END_DEAD || rc < 0)
+			int end = ring_peer_end(ring, true);
+
+			if (end < 0)
+				return end;
+			if (end == MMIPC_END_DEAD)
 				return ready(ring, arg) ?: -EPIPE;
 			start = now;
 		}
@@ -141,9 +144,9 @@ static int peer_check(struct mmipc_ring *ring)
 }
 
 /*
- * Sleeps until ready(), the deadline (-ETIMEDOUT), or the peer is gone
- * (ready() decides what "gone" means: it is passed the dead state through
- * gone_rc on the next look).
+ * Sleeps until ready(), the deadline (-ETIMEDOUT), or the peer is dead
+ * (-EPIPE, after one last look: what it published before it died is still
+ * ours). A closed peer is ready()'s to report (end-of-stream, -EPIPE).
  */
 static int sleep_until(struct mmipc_ring *ring, struct mmipc_evc *evc,
 		       ready_fn ready, uint64_t arg, int64_t deadline)
