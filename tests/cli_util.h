@@ -70,19 +70,27 @@ static inline int run_argv(struct run *r, char *const argv[], const char *in)
 	return r->rc;
 }
 
+/* tool_argv - argv of "mmipc ARG ..." from arg and the rest of a
+ * NULL-terminated list (at most 30 arguments). */
+static inline void tool_argv(char *argv[32], const char *arg, va_list ap)
+{
+	int n = 0;
+
+	argv[n++] = (char *)t_tool();
+	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
+		argv[n++] = (char *)arg;
+	argv[n] = NULL;
+}
+
 /* tool - run "mmipc ARGS..." (a NULL-terminated list) into R. */
 static inline int tool(const char *arg, ...)
 {
 	char *argv[32];
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = (char *)t_tool();
 	va_start(ap, arg);
-	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
-		argv[n++] = (char *)arg;
+	tool_argv(argv, arg, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return run_argv(&R, argv, NULL);
 }
 
@@ -268,14 +276,10 @@ static inline pid_t start_tool(int in, int out, int err, const char *arg, ...)
 {
 	char *argv[32];
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = (char *)t_tool();
 	va_start(ap, arg);
-	for (; arg != NULL && n < 31; arg = va_arg(ap, const char *))
-		argv[n++] = (char *)arg;
+	tool_argv(argv, arg, ap);
 	va_end(ap);
-	argv[n] = NULL;
 	return spawn_fds(argv, in, out, err);
 }
 
