@@ -25,6 +25,10 @@ struct mmipc_ring {
 	bool has_stale;		/* stale_end holds a word to read as "none" */
 	uint32_t stale_end;	/* the other end's word at attach, when that
 				 * peer had already closed or died */
+	bool peer_open;		/* peer_seen is valid: */
+	uint32_t peer_seen;	/* the other end's word when ring_peer_end()
+				 * last found it not closed (the producer's
+				 * fast path compares, ring_io.c) */
 
 	/* producer */
 	uint64_t head;		/* next record goes here (includes MORE) */

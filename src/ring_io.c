@@ -274,29 +274,43 @@ static void put_rec(struct mmipc_ring *ring, uint64_t pos, uint32_t len,
 	h[1] = type;
 }
 
-int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
-		       int timeout_ms)
+/*
+ * Has the consumer closed? Asked at every reserve, so it is a load and a
+ * compare while the consumer's end word is the one last found open, and a
+ * full ring_peer_end() only when the word changed. 0, -EPIPE, or
+ * -EBADMSG for a word no version of us writes. (A dead consumer is
+ * noticed when the ring fills up and we wait.)
+ */
+static int consumer_closed(struct mmipc_ring *ring)
 {
-	uint64_t rec, off, to_end;
+	/* relaxed: an unchanged word tells nothing new; a changed one is
+	 * read again, with acquire, by ring_peer_end() */
+	uint32_t e = __atomic_load_n(&ring->ctl->cons_end, __ATOMIC_RELAXED);
+	int st;
+
+	if (ring->peer_open && e == ring->peer_seen)
+		return 0;
+	st = ring_peer_end(ring, false);
+	if (st < 0)
+		return st;
+	if (st == MMIPC_END_CLOSED)
+		return -EPIPE;
+	ring->peer_seen = e;
+	ring->peer_open = true;
+	return 0;
+}
+
+/* Makes room for a record of @rec bytes at head, contiguous: pads to the
+ * end of the ring first when it does not fit there, then waits for space.
+ * Out of line: inlined, it would make every reserve save and restore the
+ * registers that only waiting needs. */
+static __attribute__((noinline)) int make_room(struct mmipc_ring *ring, uint64_t rec, int timeout_ms)
+{
+	uint64_t to_end;
 	int rc;
 
-	if (ring->role != MMIPC_ROLE_PRODUCER || buf == NULL)
-		return -EINVAL;
-	/* a new reserve replaces the old one at once: a PAD written below
-	 * may cover it, so it must never be committed after this point */
-	ring->resv_len = RING_NONE;
-	if (broken(ring))
-		return -EBADMSG;
-	if (len > ring->max_msg)
-		return -EMSGSIZE;
-	/* a closed consumer is a load away; a dead one is noticed when the
-	 * ring fills up and we wait */
-	if (ring_peer_end(ring, false) == MMIPC_END_CLOSED)
-		return -EPIPE;
-	rec = rec_size(len);
 	for (;;) {
-		off = ring->head & ring->mask;
-		to_end = ring->cap - off;
+		to_end = ring->cap - (ring->head & ring->mask);
 		if (rec <= to_end)
 			break;
 		/* does not fit before the end: pad to the end, then retry at
@@ -310,19 +324,47 @@ int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
 		ring->head += to_end;
 	}
 	rc = wait_space(ring, rec, timeout_ms);
+	return rc < 0 ? rc : 0;
+}
+
+int mmipc_ring_reserve(mmipc_ring *ring, size_t len, void **buf,
+		       int timeout_ms)
+{
+	uint64_t rec, off;
+	int rc;
+
+	if (ring->role != MMIPC_ROLE_PRODUCER || buf == NULL)
+		return -EINVAL;
+	/* a new reserve replaces the old one at once: a PAD written below
+	 * may cover it, so it must never be committed after this point */
+	ring->resv_len = RING_NONE;
+	if (broken(ring))
+		return -EBADMSG;
+	if (len > ring->max_msg)
+		return -EMSGSIZE;
+	rc = consumer_closed(ring);
 	if (rc < 0)
 		return rc;
+	rec = rec_size(len);
+	off = ring->head & ring->mask;
+	/* the common case needs nothing more: the record fits before the
+	 * end of the ring, in space the last tail we read already frees */
+	if (rec > ring->cap - off ||
+	    ring->head + rec - ring->tail_cache > ring->cap) {
+		rc = make_room(ring, rec, timeout_ms);
+		if (rc < 0)
+			return rc;
+		off = ring->head & ring->mask;
+	}
 	ring->resv_pos = ring->head;
 	ring->resv_len = len;
 	*buf = ring->data + off + REC_HDR;
 	return 0;
 }
 
-int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags)
+/* Commits the reservation (checked by the caller) as @len bytes. */
+static void commit_rec(struct mmipc_ring *ring, size_t len, unsigned flags)
 {
-	if (ring->role != MMIPC_ROLE_PRODUCER || ring->resv_len == RING_NONE ||
-	    len > ring->resv_len || (flags & ~MMIPC_RING_MORE) != 0)
-		return -EINVAL;
 	put_rec(ring, ring->resv_pos, (uint32_t)len, REC_DATA);
 	ring->head = ring->resv_pos + rec_size(len);
 	ring->resv_len = RING_NONE;
@@ -330,6 +372,14 @@ int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags)
 	ring->bytes += len;
 	if (!(flags & MMIPC_RING_MORE))
 		publish(ring);
+}
+
+int mmipc_ring_commit(mmipc_ring *ring, size_t len, unsigned flags)
+{
+	if (ring->role != MMIPC_ROLE_PRODUCER || ring->resv_len == RING_NONE ||
+	    len > ring->resv_len || (flags & ~MMIPC_RING_MORE) != 0)
+		return -EINVAL;
+	commit_rec(ring, len, flags);
 	return 0;
 }
 
@@ -355,7 +405,8 @@ int mmipc_ring_send(mmipc_ring *ring, const void *buf, size_t len,
 		return rc;
 	if (len != 0) /* (NULL, 0) is a fine empty message; memcpy's NULL not */
 		memcpy(p, buf, len);
-	return mmipc_ring_commit(ring, len, flags);
+	commit_rec(ring, len, flags);
+	return 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -434,7 +485,7 @@ static int rec_at(struct mmipc_ring *ring, uint64_t pos, uint32_t *len,
 
 /* Reads the record at our tail: 1 with the message in peek_*, or skips a
  * PAD (0: look again), or -EBADMSG. */
-static int read_rec(struct mmipc_ring *ring)
+static inline int read_rec(struct mmipc_ring *ring)
 {
 	uint64_t rec;
 	uint32_t len;
@@ -453,14 +504,14 @@ static int read_rec(struct mmipc_ring *ring)
 	return 1;
 }
 
-int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
-		    int timeout_ms)
+/* Waits for the next message and reads it into peek_*: 1, 0 at the end of
+ * the stream, or an error. Out of line, as make_room() is. */
+static __attribute__((noinline)) int next_rec(struct mmipc_ring *ring,
+					      int timeout_ms)
 {
 	int rc;
 
-	if (ring->role != MMIPC_ROLE_CONSUMER || buf == NULL || len == NULL)
-		return -EINVAL;
-	while (ring->peek_len == RING_NONE) {
+	do {
 		rc = wait_for(ring, &ring->ctl->data, data_ready, 0,
 			      timeout_ms);
 		if (rc == -ENODATA)
@@ -468,7 +519,26 @@ int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
 		if (rc < 0)
 			return rc;
 		rc = read_rec(ring);
-		if (rc < 0)
+	} while (rc == 0);
+	return rc;
+}
+
+int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
+		    int timeout_ms)
+{
+	int rc;
+
+	if (ring->role != MMIPC_ROLE_CONSUMER || buf == NULL || len == NULL)
+		return -EINVAL;
+	if (ring->peek_len == RING_NONE) {
+		/* the common case: what the last head we read published is
+		 * there to read without asking again, and it is a message */
+		rc = ring->head_cache != ring->tail && !broken(ring)
+			     ? read_rec(ring)
+			     : 0;
+		if (rc == 0)
+			rc = next_rec(ring, timeout_ms);
+		if (rc <= 0)
 			return rc;
 	}
 	*buf = ring->data + (ring->tail & ring->mask) + REC_HDR;
@@ -476,16 +546,22 @@ int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
 	return 1;
 }
 
-int mmipc_ring_release(mmipc_ring *ring)
+/* Releases the peeked message (the caller checked there is one). */
+static void release_one(struct mmipc_ring *ring)
 {
-	if (ring->role != MMIPC_ROLE_CONSUMER || ring->peek_len == RING_NONE)
-		return -EINVAL;
 	ring->tail += ring->peek_rec;
 	ring->msgs++;
 	ring->bytes += ring->peek_len;
 	ring->peek_len = RING_NONE;
 	ring->batch_n = 0;
 	publish_tail(ring);
+}
+
+int mmipc_ring_release(mmipc_ring *ring)
+{
+	if (ring->role != MMIPC_ROLE_CONSUMER || ring->peek_len == RING_NONE)
+		return -EINVAL;
+	release_one(ring);
 	return 0;
 }
 
@@ -579,6 +655,6 @@ int mmipc_ring_recv(mmipc_ring *ring, void *buf, size_t size, size_t *len,
 		return -EMSGSIZE; /* stays peeked: the next call sees it */
 	if (n != 0)
 		memcpy(buf, p, n);
-	mmipc_ring_release(ring);
+	release_one(ring);
 	return 1;
 }
