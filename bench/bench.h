@@ -116,6 +116,13 @@ struct params {
 /* quant_at - the quantile of lat_result.quant[i] (0.5 up to 1 - 1e-5). */
 double quant_at(int i);
 
+/* payload.c: a message's words. payload_fill writes message seq (size a
+ * multiple of 8, >= 16: [seq][checksum][payload]); payload_ok checks the
+ * checksum against the payload and against seq. */
+void payload_fill(void *buf, size_t size, uint64_t seq);
+bool payload_ok(const void *buf, size_t size, uint64_t seq);
+uint64_t ld64(const void *p);	/* an unaligned 64-bit load */
+
 /* bench_latency - a ping-pong of rounds round trips after warmup, size
  * bytes each way. Returns 0, or -1 with the reason in why. */
 int bench_latency(const struct mech *m, size_t size, const struct params *p,

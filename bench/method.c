@@ -34,8 +34,6 @@
 
 #define MAX_RUNS 9
 #define END_SEQ UINT64_MAX
-#define K1 UINT64_C(0x9e3779b97f4a7c15)
-#define K2 UINT64_C(0xbf58476d1ce4e5b9)
 
 struct run_res {
 	int64_t t0, t1;		/* A's first send, B's end stamp */
@@ -76,53 +74,16 @@ struct ctx {
 /* Messages                                                          */
 /* ---------------------------------------------------------------- */
 
-static uint64_t ld64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static void st64(void *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-/* The sum of the payload words of message seq (n words): closed form of
- * the sum of seq*K1 + i*K2 over i < n, modulo 2^64. */
-static uint64_t payload_sum(uint64_t seq, uint64_t n)
-{
-	return n * (seq * K1) + K2 * (n * (n - 1) / 2);
-}
-
-/* fill_msg - [seq][checksum][payload words], size a multiple of 8, >= 16. */
-static void fill_msg(void *buf, size_t size, uint64_t seq)
-{
-	unsigned char *b = buf;
-	uint64_t n = size / 8 - 2, v = seq * K1, i;
-
-	st64(b, seq);
-	st64(b + 8, payload_sum(seq, n));
-	for (i = 0; i < n; i++, v += K2)
-		st64(b + 16 + 8 * i, v);
-}
-
 static int check_msg(const void *buf, size_t len, size_t size, uint64_t seq)
 {
-	const unsigned char *b = buf;
-	uint64_t n = size / 8 - 2, sum = 0, i;
-
 	if (len != size)
 		return bench_fail("message %llu: %zu bytes, want %zu",
 				  (unsigned long long)seq, len, size);
-	if (ld64(b) != seq)
+	if (ld64(buf) != seq)
 		return bench_fail("message %llu: got sequence number %llu",
 				  (unsigned long long)seq,
-				  (unsigned long long)ld64(b));
-	for (i = 0; i < n; i++)
-		sum += ld64(b + 16 + 8 * i);
-	if (sum != ld64(b + 8) || sum != payload_sum(seq, n))
+				  (unsigned long long)ld64(buf));
+	if (!payload_ok(buf, size, seq))
 		return bench_fail("message %llu: bad checksum",
 				  (unsigned long long)seq);
 	return 0;
@@ -140,7 +101,7 @@ static int send_msg(struct chan *c, uint64_t seq, unsigned flags)
 			return rc;
 	}
 	if (!(c->m->flags & M_NOPAYLOAD))
-		fill_msg(buf, c->size, seq);
+		payload_fill(buf, c->size, seq);
 	return c->m->send(c, buf, c->size, flags);
 }
 
