@@ -299,6 +299,8 @@ static uint32_t end_state(const struct mmipc_region *r, uint32_t e,
 	uint32_t st = RING_END_STATE(e);
 
 	*pid = 0;
+	if (st != MMIPC_END_ATTACHED)
+		return st; /* no process holds it: no pid ("0 when none") */
 	for (i = 0; i < n && i < MMIPC_MAX_PEERS; i++)
 		if (v[i].slot == RING_END_SLOT(e) && v[i].role == role)
 			*pid = v[i].pid;
