@@ -530,12 +530,12 @@ int mmipc_ring_peek(mmipc_ring *ring, const void **buf, size_t *len,
 
 	if (ring->role != MMIPC_ROLE_CONSUMER || buf == NULL || len == NULL)
 		return -EINVAL;
+	if (broken(ring))
+		return -EBADMSG; /* for good: also for a message peeked before */
 	if (ring->peek_len == RING_NONE) {
 		/* the common case: what the last head we read published is
 		 * there to read without asking again, and it is a message */
-		rc = ring->head_cache != ring->tail && !broken(ring)
-			     ? read_rec(ring)
-			     : 0;
+		rc = ring->head_cache != ring->tail ? read_rec(ring) : 0;
 		if (rc == 0)
 			rc = next_rec(ring, timeout_ms);
 		if (rc <= 0)
