@@ -281,8 +281,9 @@ MMIPC_API int mmipc_region_resize(mmipc_region *r, uint64_t size);
 /**
  * mmipc_region_refresh - pick up a size change made by another process.
  * Returns 1 if the handle was remapped (data pointer may have changed), 0 if
- * the size was unchanged, or a negative error (-MMIPC_ETRUNC if the header
- * no longer fits the file, -EOPNOTSUPP for a region that is not raw).
+ * the size was unchanged, or a negative error (-MMIPC_ETRUNC if the file
+ * was cut below our mapping or the header no longer fits it, -EOPNOTSUPP
+ * for a region that is not raw). Costs one fstat().
  */
 MMIPC_API int mmipc_region_refresh(mmipc_region *r);
 

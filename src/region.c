@@ -403,6 +403,13 @@ int mmipc_region_refresh(mmipc_region *r)
 		return 0;
 	if (r->kind != MMIPC_KIND_RAW)
 		return -EOPNOTSUPP; /* channels never change size */
+	/* the file first: cut below our mapping (by a process that may
+	 * write it, see mmipc.h), even the load of the header below would
+	 * raise SIGBUS; one fstat tells, short of a cut racing with it */
+	if (fstat(r->fd, &st) < 0)
+		return neg_errno();
+	if ((uint64_t)st.st_size < r->map_size)
+		return -MMIPC_ETRUNC;
 	/* acquire: pairs with the release increment in resize */
 	gen = __atomic_load_n(&r->hdr->resize_gen, __ATOMIC_ACQUIRE);
 	if (gen == r->resize_gen)
