@@ -109,7 +109,9 @@ static int take_end(struct mmipc_ring *ring)
 	for (;;) {
 		uint32_t st = RING_END_STATE(e), mine;
 
-		if (st == MMIPC_END_ATTACHED &&
+		/* an end naming OUR slot has no holder: we could claim the
+		 * slot only because it was free or its process dead */
+		if (st == MMIPC_END_ATTACHED && RING_END_SLOT(e) != ring->slot &&
 		    peer_alive(ring->region, RING_END_SLOT(e), ring->role) != 0)
 			return -EBUSY;
 		mine = RING_END(MMIPC_END_ATTACHED, ring->slot,
