@@ -80,7 +80,8 @@ uint64_t proc_self_start_time(void)
 	static __thread uint64_t cached_start;
 	int32_t pid = (int32_t)getpid();
 
-	if (cached_pid != pid) {
+	/* 0 is a read that failed (EMFILE, ENOMEM): not kept, tried again */
+	if (cached_pid != pid || cached_start == 0) {
 		cached_start = proc_start_time(pid);
 		cached_pid = pid;
 	}
