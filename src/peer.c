@@ -30,12 +30,19 @@ static struct mmipc_peer_slot *slots(const struct mmipc_region *r)
 	return (struct mmipc_peer_slot *)((char *)r->base + MMIPC_PEER_OFF);
 }
 
+/* A slot somebody holds: CLAIMING or ACTIVE. Any other state is one no
+ * version of us writes: garbage, no peer (layout.h), free to reclaim. */
+static bool in_use(uint64_t w)
+{
+	return PEER_STATE(w) == PEER_CLAIMING || PEER_STATE(w) == PEER_ACTIVE;
+}
+
 /* Liveness of the process a slot names, given the word seen in it. */
 static int slot_alive(const struct mmipc_peer_slot *s, uint64_t w)
 {
 	uint64_t pidns;
 
-	if (PEER_STATE(w) != PEER_CLAIMING && PEER_STATE(w) != PEER_ACTIVE)
+	if (!in_use(w))
 		return 0;
 	pidns = READ_ONCE(s->pidns);
 	if (pidns != 0 && pidns != proc_self_pidns())
@@ -141,7 +148,7 @@ void peer_count(const struct mmipc_region *r, uint32_t *peers,
 	for (i = 0; i < MMIPC_PEER_SLOTS; i++) {
 		uint64_t w = __atomic_load_n(&t[i].word, __ATOMIC_ACQUIRE);
 
-		if (PEER_STATE(w) == PEER_FREE)
+		if (!in_use(w))
 			continue;
 		(*peers)++;
 		if (slot_alive(&t[i], w) != 0)
@@ -162,7 +169,7 @@ int mmipc_region_peers(const mmipc_region *r, struct mmipc_peer_info *v,
 	for (i = 0; i < MMIPC_PEER_SLOTS; i++) {
 		uint64_t w = __atomic_load_n(&t[i].word, __ATOMIC_ACQUIRE);
 
-		if (PEER_STATE(w) == PEER_FREE)
+		if (!in_use(w))
 			continue;
 		if (v != NULL && n < max) {
 			struct mmipc_peer_info *p = &v[n];
