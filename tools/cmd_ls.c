@@ -87,6 +87,20 @@ static void row_peers(const struct region_entry *e, struct row *r)
 			 ring_fill_pct(&e->ring));
 }
 
+/* NOTE: "stale", and why a ring's control block could not be read (a
+ * corrupt one: "ring: Bad message"). */
+static void row_note(const struct region_entry *e, struct row *r)
+{
+	const char *stale = region_is_stale(&e->info) ? "stale" : "";
+
+	if (e->ring_rc < 0)
+		snprintf(r->buf[C_NOTE], sizeof(r->buf[0]), "%s%sring: %s",
+			 stale, *stale ? ", " : "", mmipc_strerror(e->ring_rc));
+	else
+		snprintf(r->buf[C_NOTE], sizeof(r->buf[0]), "%s", stale);
+	r->cell[C_NOTE] = r->buf[C_NOTE];
+}
+
 static void row_fill(const struct region_entry *e, struct row *r)
 {
 	const struct mmipc_region_info *in = &e->info;
@@ -113,7 +127,7 @@ static void row_fill(const struct region_entry *e, struct row *r)
 	snprintf(r->buf[C_MODE], sizeof(r->buf[0]), "%04o", in->mode & 07777);
 	fmt_user(in->owner_uid, r->buf[C_OWNER], sizeof(r->buf[0]));
 	fmt_state(in->state, r->buf[C_STATE], sizeof(r->buf[0]));
-	r->cell[C_NOTE] = region_is_stale(in) ? "stale" : "";
+	row_note(e, r);
 }
 
 /* row_print - cells padded to width[], nothing trailing after the last. */
@@ -194,6 +208,11 @@ static void json_peers(const struct region_entry *e)
 	       e->info.peers, e->info.peers_alive);
 	if (e->have_ring)
 		printf("%u", ring_fill_pct(&e->ring));
+	else
+		printf("null");
+	printf(", \"ring_error\": ");
+	if (e->ring_rc < 0)
+		json_string(stdout, mmipc_strerror(e->ring_rc));
 	else
 		printf("null");
 }

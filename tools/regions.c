@@ -86,8 +86,10 @@ int region_list_add(struct region_list *l, const char *addr)
 	if (e->rc < 0 && addr_fs_path(addr, path, sizeof(path)) != NULL)
 		e->have_st = lstat(path, &e->st) == 0;
 	if (e->rc == 0 && e->info.kind == MMIPC_KIND_RING &&
-	    e->info.state == MMIPC_STATE_READY)
-		e->have_ring = ring_stats_of(addr, &e->ring) == 0;
+	    e->info.state == MMIPC_STATE_READY) {
+		e->ring_rc = ring_stats_of(addr, &e->ring);
+		e->have_ring = e->ring_rc == 0;
+	}
 	l->n++;
 	return 0;
 }

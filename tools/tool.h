@@ -47,6 +47,7 @@ struct region_entry {
 	struct stat st;
 	struct mmipc_region_info info;	/* valid when rc == 0 */
 	bool have_ring;			/* a ring whose stats were read */
+	int ring_rc;			/* else why not (< 0), or 0 */
 	struct mmipc_ring_stats ring;	/* valid when have_ring */
 };
 
