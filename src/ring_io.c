@@ -83,7 +83,7 @@ static void learn(struct mmipc_ring *ring, bool pays)
 static int spin(struct mmipc_ring *ring, ready_fn ready, uint64_t arg,
 		int64_t deadline)
 {
-	int64_t start = mono_ns(), now = start, limit;
+	int64_t start = mono_ns(), now, limit;
 	uint32_t i = 0;
 	int rc;
 
