@@ -232,7 +232,10 @@ static inline void t_drop_to_nobody(void)
 	CHECK(setgroups(0, NULL) == 0 || errno == EPERM, "setgroups");
 	CHECK(setgid(65534) == 0, "setgid: %s", strerror(errno));
 	CHECK(setuid(65534) == 0, "setuid: %s", strerror(errno));
-	CHECK(geteuid() == 65534, "still uid %d", (int)geteuid());
+	CHECK(getuid() == 65534 && geteuid() == 65534 && getgid() == 65534 &&
+		      getegid() == 65534,
+	      "still uid %d/%d gid %d/%d", (int)getuid(), (int)geteuid(),
+	      (int)getgid(), (int)getegid());
 }
 
 static inline int t_is_root(void)

@@ -7,8 +7,10 @@
  *
  * In the tmpfs: a 4 MiB region is -ENOSPC (shm: and file:); a 256 KiB one
  * works and all of it can be written; once the rest of the space is taken
- * by a plain file, another create is -ENOSPC, growing the region is
- * -ENOSPC and leaves it as it was, and the region is still all usable.
+ * by a plain file, another create (raw or ring) is -ENOSPC, leaking no
+ * descriptor or mapping, growing the region is -ENOSPC and leaves it as it
+ * was, and the region is still all usable. Then the tmpfs's inodes (64)
+ * run out: create is -ENOSPC too, and leaves nothing.
  */
 #include <sched.h>
 #include <sys/mount.h>
@@ -36,11 +38,61 @@ static void no_room(const char *addr, uint64_t size, const char *dir,
 		    int had)
 {
 	mmipc_region *keep = (mmipc_region *)&keep;
+	struct ru_res before = ru_res_now();
 
 	CHECK_RC(mmipc_region_create(&keep, addr, size, 0, 0), -ENOSPC);
+	CHECK_RC(mmipc_ring_create(&keep, addr, size < 4096 ? 4096 : size, 0,
+				   0),
+		 -ENOSPC);
 	CHECK(keep == (mmipc_region *)&keep, "failed create set *out");
+	CHECK_RES(before, addr);
 	CHECK(entries(dir) == had, "%s: failed create left a file in %s", addr,
 	      dir);
+}
+
+/* Takes every inode left with empty files; returns how many it made. */
+static int use_up_inodes(const char *dir)
+{
+	char path[512];
+	int n, fd;
+
+	for (n = 0; n < 1000; n++) {
+		snprintf(path, sizeof(path), "%s/inode-%d", dir, n);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	CHECK(n < 1000 && errno == ENOSPC, "inodes never ran out: %d made, %s",
+	      n, strerror(errno));
+	return n;
+}
+
+static void free_inodes(const char *dir, int n)
+{
+	char path[512];
+
+	while (n-- > 0) {
+		snprintf(path, sizeof(path), "%s/inode-%d", dir, n);
+		CHECK(unlink(path) == 0, "unlink %s: %s", path,
+		      strerror(errno));
+	}
+}
+
+/* No inode left: create fails cleanly too (O_TMPFILE needs one). */
+static void no_inodes(const char *dir)
+{
+	char addr[512], file[512];
+	int had, n;
+
+	n = use_up_inodes(dir);
+	had = entries(dir);
+	no_room(t_name(addr, sizeof(addr), "noinode"), 4096, dir, had);
+	snprintf(file, sizeof(file), "file:%s/noinode", dir);
+	no_room(file, 4096, dir, had);
+	free_inodes(dir, n);
+	printf("no inodes left (%d files made): create -ENOSPC, nothing left\n",
+	       n);
 }
 
 /* Runs inside the tmpfs namespace, as an exec'd program. */
@@ -97,6 +149,7 @@ static int inner(const char *dir)
 	CHECK(((uint8_t *)mmipc_region_data(r))[SMALL - 1] == 0xcd, "data");
 	CHECK_RC(mmipc_region_close(r), 0);
 	ru_unlink(addr);
+	no_inodes(dir);
 	return T_PASS;
 }
 
@@ -112,7 +165,7 @@ static int setup(void *p)
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("mmipct", dir, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "size=1m,mode=0700") < 0) {
+		  "size=1m,nr_inodes=64,mode=0700") < 0) {
 		printf("mount tmpfs: %s: skipped\n", strerror(errno));
 		return T_SKIP;
 	}

@@ -1,7 +1,9 @@
 /*
  * t_region_memfd_pass - a memfd region handed to another process over a
  * UNIX socket: the receiver maps the same memory (sees our data, we see
- * its reply), and cannot shrink it (F_SEAL_SHRINK: ftruncate is -EPERM).
+ * its reply), and cannot shrink it (F_SEAL_SHRINK: ftruncate, and a reopen
+ * through /proc/self/fd with O_TRUNC, are EPERM), so the creator then
+ * touches every page without SIGBUS.
  * recv_fd refuses what is not exactly one descriptor (-EBADMSG, without
  * leaking any it got), reports a closed peer (-EPIPE), and validates the
  * descriptor like an open; send_fd of an anon region is -EINVAL.
@@ -25,7 +27,8 @@ static int receiver(int sock)
 {
 	mmipc_region *r = NULL;
 	struct mmipc_region_info info;
-	int fd, seals;
+	char path[64];
+	int fd, fd2, seals;
 
 	CHECK_RC(mmipc_region_recv_fd(&r, sock, MMIPC_KIND_RAW, 0), 0);
 	CHECK(mmipc_region_size(r) == SIZE, "size %llu",
@@ -45,6 +48,11 @@ static int receiver(int sock)
 	      "ftruncate smaller: %s", strerror(errno));
 	CHECK(ftruncate(fd, 0) < 0 && errno == EPERM, "ftruncate 0: %s",
 	      strerror(errno));
+	/* another way to truncate: open the same file again, O_TRUNC */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	fd2 = open(path, O_RDWR | O_TRUNC | O_CLOEXEC);
+	CHECK(fd2 < 0 && errno == EPERM, "reopen O_TRUNC: %s",
+	      fd2 < 0 ? strerror(errno) : "opened");
 	/* the seals themselves cannot be taken off by adding nothing */
 	CHECK(fcntl(fd, F_GET_SEALS) == seals, "seals changed");
 	CHECK_RC(mmipc_region_close(r), 0);
@@ -90,7 +98,7 @@ static void garbage(mmipc_region *r)
 	mmipc_region *keep = (mmipc_region *)&keep;
 	struct ru_res before;
 	int sv[2], fds[3], fd;
-	char path[512];
+	char path[512] = "";	/* all of it is written to the file */
 
 	/* no descriptor: one byte, two bytes */
 	socks(sv);
@@ -177,6 +185,8 @@ int main(int argc, char **argv)
 	CHECK_RC(mmipc_region_send_fd(r, sv[0]), 0);
 	RU_WAIT_OK(pid, "receiver");
 	close(sv[0]);
+	/* every page still there (a shrunk file would SIGBUS here) */
+	CHECK_PATTERN(mmipc_region_data(r), HALF, 17);
 	CHECK_PATTERN((uint8_t *)mmipc_region_data(r) + HALF, HALF, 18);
 	CHECK(mmipc_region_size(r) == SIZE, "size changed");
 

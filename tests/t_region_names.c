@@ -1,6 +1,8 @@
 /*
  * t_region_names - addresses are parsed strictly: bad ones are
- * -MMIPC_EBADNAME for create, open, unlink and stat, and create nothing;
+ * -MMIPC_EBADNAME for create, open, unlink and stat, ring create and ring
+ * open, and create nothing (a shm: name with "/" or ".." never escapes
+ * the shm directory);
  * "anon" and "memfd" have no name to open, unlink or stat (-EINVAL); good
  * ones of every spelling work.
  */
@@ -11,7 +13,13 @@
 static void bad(const char *addr)
 {
 	mmipc_region *keep = (mmipc_region *)&keep;
+	mmipc_ring *rkeep = (mmipc_ring *)&rkeep;
 	struct mmipc_region_info info;
+
+	CHECK_RC(mmipc_ring_create(&keep, addr, 4096, 0, 0), -MMIPC_EBADNAME);
+	CHECK_RC(mmipc_ring_open(&rkeep, addr, MMIPC_ROLE_CONSUMER, 0),
+		 -MMIPC_EBADNAME);
+	CHECK(rkeep == (mmipc_ring *)&rkeep, "%s: ring open set *out", addr);
 
 	CHECK_RC(mmipc_region_create(&keep, addr, SIZE, 0, 0),
 		 -MMIPC_EBADNAME);
@@ -40,6 +48,33 @@ static void good(const char *addr)
 	ru_unlink(addr);
 }
 
+/* shm: names that would land outside the shm directory, or in it under
+ * another name, if '/' and ".." were let through: refused, and nothing
+ * appears where they point. */
+static void escapes(void)
+{
+	static const char *const around[][2] = { /* before, after the name */
+		{ "../", "" }, { "../../tmp/", "" }, { "sub/../", "" },
+		{ "./", "" }, { "", "/" }, { "", "/.." }, { "..%2f", "" },
+	};
+	const char *dir = mmipc_shm_dir();
+	char name[128], addr[256], where[3][512];
+	unsigned i, j;
+
+	snprintf(name, sizeof(name), "%s%d-escape", T_PREFIX, (int)getpid());
+	snprintf(where[0], sizeof(where[0]), "%s/../%s", dir, name);
+	snprintf(where[1], sizeof(where[1]), "/tmp/%s", name);
+	snprintf(where[2], sizeof(where[2]), "%s/%s", dir, name);
+	for (i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+		snprintf(addr, sizeof(addr), "shm:%s%s%s", around[i][0], name,
+			 around[i][1]);
+		bad(addr);
+		for (j = 0; j < 3; j++)
+			CHECK(!ru_exists(where[j]), "%s made %s", addr,
+			      where[j]);
+	}
+}
+
 int main(void)
 {
 	static const char *const bads[] = {
@@ -65,6 +100,8 @@ int main(void)
 		 (int)getpid());
 	bad(name);
 	CHECK(!ru_exists(ru_path(buf, sizeof(buf), name)), "%s created", name);
+
+	escapes();
 
 	/* names: 200 bytes is the limit, 201 and 300 are over */
 	snprintf(name, sizeof(name), "shm:%s%d-", T_PREFIX, (int)getpid());

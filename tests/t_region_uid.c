@@ -3,11 +3,22 @@
  * A region root created with the default mode 0600 is -EACCES to uid
  * 65534; one created 0666 it may read, but open refuses it
  * (-MMIPC_EOWNER) unless it asks with MMIPC_F_ANY_UID, and stat reports
- * it. For shm: and file:.
+ * it. For shm: and file:. Rings alike: uid 65534 cannot open root's 0600
+ * ring, and a 0666 one only with MMIPC_F_ANY_UID (then a message passes).
  */
 #include "region_util.h"
 
 #define SIZE (8 * 1024)
+#define HELLO "from root"
+
+/* In a child: become uid/gid 65534, real and effective, and make sure. */
+static void become_nobody(void)
+{
+	t_drop_to_nobody();
+	CHECK(getuid() == 65534 && getgid() == 65534 && getegid() == 65534,
+	      "uid %d gid %d/%d after the drop", (int)getuid(), (int)getgid(),
+	      (int)getegid());
+}
 
 struct nobody_arg {
 	const char *addr;
@@ -22,7 +33,7 @@ static int as_nobody(void *p)
 	struct mmipc_region_info info;
 	int rc;
 
-	t_drop_to_nobody();
+	become_nobody();
 	if (a->mode == 0600) {
 		CHECK_RC(mmipc_region_open(&keep, a->addr, MMIPC_KIND_ANY, 0),
 			 -EACCES);
@@ -72,7 +83,7 @@ static int nobody_creates(void *p)
 	char addr[512], name[256];
 	mmipc_region *r = NULL, *keep = (mmipc_region *)&keep;
 
-	t_drop_to_nobody();
+	become_nobody();
 	snprintf(addr, sizeof(addr), "file:%s/by-nobody", dir);
 	CHECK_RC(mmipc_region_create(&keep, addr, SIZE, 0, 0), -EACCES);
 	CHECK(!ru_exists(addr + 5), "%s made", addr + 5);
@@ -83,6 +94,57 @@ static int nobody_creates(void *p)
 	ru_fill(mmipc_region_data(r), SIZE, 43);
 	CHECK_RC(mmipc_region_close(r), 0);
 	return 0;
+}
+
+/* uid 65534 and a ring of root's (shm:), made with mode a->mode. */
+static int nobody_ring(void *p)
+{
+	const struct nobody_arg *a = p;
+	mmipc_ring *ring = NULL, *keep = (mmipc_ring *)&keep;
+	char buf[64];
+	size_t len = 0;
+
+	become_nobody();
+	if (a->mode == 0600) {
+		CHECK_RC(mmipc_ring_open(&keep, a->addr, MMIPC_ROLE_CONSUMER,
+					 0), -EACCES);
+		CHECK_RC(mmipc_ring_open(&keep, a->addr, MMIPC_ROLE_CONSUMER,
+					 MMIPC_F_ANY_UID), -EACCES);
+		return 0;
+	}
+	CHECK_RC(mmipc_ring_open(&keep, a->addr, MMIPC_ROLE_CONSUMER, 0),
+		 -MMIPC_EOWNER);
+	CHECK(keep == (mmipc_ring *)&keep, "failed ring open set *out");
+	CHECK_RC(mmipc_ring_open(&ring, a->addr, MMIPC_ROLE_CONSUMER,
+				 MMIPC_F_ANY_UID), 0);
+	CHECK_RC(mmipc_ring_recv(ring, buf, sizeof(buf), &len, 10000), 1);
+	CHECK(len == sizeof(HELLO) && memcmp(buf, HELLO, len) == 0,
+	      "got %zu bytes", len);
+	CHECK_RC(mmipc_ring_close(ring), 0);
+	return 0;
+}
+
+static void rings(void)
+{
+	static const unsigned modes[] = { 0600, 0666 };
+	char addr[256];
+	unsigned m;
+
+	for (m = 0; m < 2; m++) {
+		struct nobody_arg a = { addr, NULL, modes[m] };
+		mmipc_region *r = NULL;
+		mmipc_ring *prod = NULL;
+
+		t_name(addr, sizeof(addr), "uid-ring");
+		CHECK_RC(mmipc_ring_create(&r, addr, 4096, modes[m], 0), 0);
+		CHECK_RC(mmipc_ring_attach(&prod, r, MMIPC_ROLE_PRODUCER, 0),
+			 0);
+		CHECK_RC(mmipc_ring_send(prod, HELLO, sizeof(HELLO), 0, 0), 0);
+		RU_WAIT_OK(ru_fork(nobody_ring, &a), addr);
+		CHECK_RC(mmipc_ring_close(prod), 0);
+		CHECK_RC(mmipc_region_close(r), 0);
+		ru_unlink(addr);
+	}
 }
 
 int main(void)
@@ -137,6 +199,7 @@ int main(void)
 		CHECK_RC(mmipc_region_close(r), 0);
 		ru_unlink(name);
 	}
+	rings();
 	t_rmtree(dir);
 	return T_PASS;
 }
