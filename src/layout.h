@@ -269,7 +269,8 @@ struct mmipc_ring_ctl {
 	uint8_t pad4[52];
 };
 
-_Static_assert(sizeof(struct mmipc_ring_ctl) == 5 * MMIPC_CACHELINE, "ctl");
+_Static_assert(sizeof(struct mmipc_ring_ctl) == (size_t)5 * MMIPC_CACHELINE,
+	       "ctl");
 _Static_assert(offsetof(struct mmipc_ring_ctl, tail) == 64, "tail line");
 _Static_assert(offsetof(struct mmipc_ring_ctl, data) == 128, "data evc");
 _Static_assert(offsetof(struct mmipc_ring_ctl, space) == 192, "space evc");

@@ -261,6 +261,7 @@ static int open_path(const struct addr *a, unsigned flags)
 	int fd = open(a->path,
 		      acc | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
+	/* cppcheck-suppress resourceLeak ; fd is returned, not leaked */
 	return fd < 0 ? neg_errno() : fd;
 }
 
@@ -299,6 +300,8 @@ static int fd_backend(int fd)
 	ssize_t len;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	/* readlink's parameters are (path, buf): our "proc" is its path and
+	 * "path" the buf. NOLINTNEXTLINE(readability-suspicious-call-argument) */
 	len = readlink(proc, path, sizeof(path) - 1);
 	if (len < 0)
 		return MMIPC_BACKEND_FILE;

@@ -58,14 +58,13 @@ static struct mmipc_ring_ctl *ring_ctl(const struct mmipc_region *r)
 	return (struct mmipc_ring_ctl *)((char *)r->base + MMIPC_RING_CTL_OFF);
 }
 
-int ring_fail(struct mmipc_ring *ring)
+void ring_mark_broken(struct mmipc_ring *ring)
 {
 	ring->broken = true;
 	WRITE_ONCE(ring->ctl->broken, 1);
 	/* whoever sleeps on either side wakes, sees broken, gives up */
 	evc_signal_all(&ring->ctl->data);
 	evc_signal_all(&ring->ctl->space);
-	return -EBADMSG;
 }
 
 static uint32_t *peer_end_word(struct mmipc_ring *ring)
@@ -306,8 +305,7 @@ static uint32_t end_state(const struct mmipc_region *r, uint32_t e,
 	for (i = 0; i < n && i < MMIPC_MAX_PEERS; i++)
 		if (v[i].slot == RING_END_SLOT(e) && v[i].role == role)
 			*pid = v[i].pid;
-	if (st == MMIPC_END_ATTACHED &&
-	    peer_alive(r, RING_END_SLOT(e), role) == 0)
+	if (peer_alive(r, RING_END_SLOT(e), role) == 0)
 		return MMIPC_END_DEAD;
 	return st;
 }

@@ -62,7 +62,16 @@ static inline uint64_t rec_size(uint64_t len)
 }
 
 /* ring.c */
-int ring_fail(struct mmipc_ring *ring); /* mark broken; returns -EBADMSG */
+void ring_mark_broken(struct mmipc_ring *ring);
+
+/* ring_fail - mark the ring broken; returns -EBADMSG. Inline so that the
+ * callers (and clang's analyzer) see it never returns anything else. */
+static inline int ring_fail(struct mmipc_ring *ring)
+{
+	ring_mark_broken(ring);
+	return -EBADMSG;
+}
+
 int ring_peer_end(struct mmipc_ring *ring, bool check_alive);
 
 #endif /* MMIPC_RING_INT_H */

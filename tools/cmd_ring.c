@@ -34,7 +34,7 @@
 #include "tool.h"
 
 #define SEP_NONE (-1)			/* --raw: no separator */
-#define CHUNK	 (256u * 1024)		/* bytes read from stdin at a time */
+#define CHUNK	 ((size_t)256 * 1024)	/* bytes read from stdin at a time */
 #define GO	 (-1)			/* options parsed: go on */
 
 /* ------------------------------------------------------------------------ */

@@ -196,11 +196,12 @@ void fmt_size(uint64_t bytes, char *buf, size_t size)
 		snprintf(buf, size, "%llu", (unsigned long long)bytes);
 		return;
 	}
-	/* 1023.99K would print as "1024.0K": step up at what rounds to 1024. */
-	while (v >= 1023.95 && i < 5) {
+	/* 1023.99K would print as "1024.0K": step up at what rounds to 1024.
+	 * At least once (bytes >= 1024), so i >= 0 below. */
+	do {
 		v /= 1024;
 		i++;
-	}
+	} while (v >= 1023.95 && i < 5);
 	snprintf(buf, size, "%.1f%c", v, units[i]);
 }
 
@@ -394,7 +395,7 @@ const char *table_safe(const char *s, char *buf, size_t size)
 			p += n;
 			continue;
 		}
-		buf[i++] = (n == 1 && *p >= 0x20 && *p != 0x7f) ? (char)*p : '?';
+		buf[i++] = (char)((n == 1 && *p >= 0x20 && *p != 0x7f) ? *p : '?');
 		p += n > 1 ? n : 1;
 	}
 	if (size > 0)
