@@ -1,4 +1,5 @@
-# Thin wrapper around CMake. Targets: all (build), demo, test, bench, install, clean.
+# Thin wrapper around CMake. Targets: all (build), demo, test, bench, install,
+# clean; and the analyses of .ci/analysis.sh: lint, tsan, valgrind, analysis.
 #   make test SANITIZE=1     ASan+UBSan build in build-asan/
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
 PREFIX   ?= /usr/local
@@ -12,7 +13,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all configure demo test bench install clean
+.PHONY: all configure demo test bench install clean lint tsan valgrind analysis
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -39,5 +40,12 @@ install: configure
 	cmake --build $(BUILD) -j $(JOBS)
 	DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
+# cppcheck + clang-tidy; the TSan thread tests; the suite's valgrind subset
+lint tsan valgrind:
+	.ci/analysis.sh $@
+
+analysis:
+	.ci/analysis.sh
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-vg build-fuzz
