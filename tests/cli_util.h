@@ -1,9 +1,10 @@
 /*
  * cli_util.h - running the mmipc tool from a test: stdout and stderr kept
  * apart (t_run() in helpers.h merges them), optionally as uid 65534, JSON
- * checked with python3, a private directory removed at exit, and programs
- * run alongside the test (spawn_fds(), wait_ms(), kill_kids()). Included
- * by the tests/t_cli_*.c programs, after helpers.h.
+ * checked with python3, a private directory removed at exit, programs
+ * run alongside the test (spawn_fds(), wait_ms(), kill_kids()), and runs
+ * with a time limit (run_ms(), tool_ms()). Included by the tests/t_cli_*.c
+ * programs, after helpers.h.
  */
 #ifndef MMIPC_TEST_CLI_UTIL_H
 #define MMIPC_TEST_CLI_UTIL_H
@@ -281,6 +282,40 @@ static inline pid_t start_tool(int in, int out, int err, const char *arg, ...)
 	tool_argv(argv, arg, ap);
 	va_end(ap);
 	return spawn_fds(argv, in, out, err);
+}
+
+/*
+ * run_ms - run argv (argv[0] looked up in $PATH) into R as run_argv()
+ * does, for input that might make a program hang: stdin is /dev/null (and
+ * as_nobody is not honoured), and the program is killed after @ms; R.rc
+ * is then -1. Returns R.rc.
+ */
+static inline int run_ms(char *const argv[], int ms)
+{
+	int ofd = cap_fd(), efd = cap_fd();
+	pid_t pid = spawn_fds(argv, -1, ofd, efd);
+
+	R.rc = wait_ms(pid, ms);
+	if (R.rc < 0) {
+		CHECK(kill(pid, SIGKILL) == 0, "kill: %s", strerror(errno));
+		t_wait(pid);
+		forget_kid(pid);
+	}
+	slurp(ofd, R.out, sizeof(R.out));
+	slurp(efd, R.err, sizeof(R.err));
+	return R.rc;
+}
+
+/* tool_ms - run_ms() of "mmipc ARGS..." (a NULL-terminated list). */
+static inline int tool_ms(int ms, const char *arg, ...)
+{
+	char *argv[32];
+	va_list ap;
+
+	va_start(ap, arg);
+	tool_argv(argv, arg, ap);
+	va_end(ap);
+	return run_ms(argv, ms);
 }
 
 /* ring_now - mmipc_ring_stats() of the ring at addr, read-only. */

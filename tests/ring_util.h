@@ -5,12 +5,15 @@
  *    reaped, regions unlinked, directories removed (atexit, and from a
  *    SIGALRM watchdog so that a hang fails the test instead of CTest
  *    killing it and leaving children behind);
+ *  - calls watched from outside: a child notes the call it is in, and the
+ *    parent names a call that hangs (rg_call_begin(), rg_watch_all());
  *  - the message stream of the stream tests: message seq of stream seed
  *    has a length and content that both sides derive from (seed, seq), so
  *    the consumer checks every byte without a copy of what was sent;
  *  - a producer and a consumer of such a stream, copying or zero-copy;
  *  - raw access to the ring's control block and peer table (layout.h), for
- *    the tests that corrupt them or check positions.
+ *    the tests that corrupt them or check positions, and garbage to write
+ *    there (the scribbler tests).
  */
 #ifndef MMIPC_TEST_RING_UTIL_H
 #define MMIPC_TEST_RING_UTIL_H
@@ -151,6 +154,18 @@ static inline const char *rg_name(char *buf, size_t size, const char *tag)
 	return buf;
 }
 
+/* rg_forget_name - the test removed @addr itself: its slot is free for
+ * the next rg_name() (there are RG_MAX_NAMES). */
+static inline void rg_forget_name(const char *addr)
+{
+	struct rg_cleanup *c = rg_cl();
+	int i;
+
+	for (i = 0; i < RG_MAX_NAMES; i++)
+		if (strcmp(c->names[i], addr) == 0)
+			c->names[i][0] = '\0';
+}
+
 /* rg_tmpdir - a t_tmpdir() removed at exit. */
 static inline const char *rg_tmpdir(char *buf, size_t size)
 {
@@ -220,14 +235,66 @@ static inline int rg_wait_timeout(pid_t pid, int ms)
 	return 128 + WTERMSIG(st);
 }
 
+/* ------------------------------------------------------------------------
+ * Calls watched from outside. A child notes each library call it starts
+ * in an rg_call (in rg_shared() memory); the parent, while it waits for
+ * the child (rg_watch_all()), fails the test naming the call that has run
+ * past its limit: a hang is caught and named while it happens, not when
+ * the watchdog or CTest's timeout kills everything.
+ * ------------------------------------------------------------------------ */
+struct rg_call {
+	int64_t since_ns;	/* CLOCK_MONOTONIC at the start; 0: none */
+	int64_t limit_ms;	/* the longest the call may take */
+	const char *what;	/* a string literal: same address after fork */
+};
+
+static inline void rg_call_begin(struct rg_call *c, const char *what,
+				 int limit_ms)
+{
+	c->what = what;
+	c->limit_ms = limit_ms;
+	/* release: a watcher that sees since_ns sees what and limit_ms */
+	__atomic_store_n(&c->since_ns, ru_now_ns(), __ATOMIC_RELEASE);
+}
+
+/* rg_call_end - the call returned: how long it took, in ms. */
+static inline int64_t rg_call_end(struct rg_call *c)
+{
+	int64_t ms = ru_ms_since(c->since_ns);
+
+	__atomic_store_n(&c->since_ns, 0, __ATOMIC_RELEASE);
+	return ms;
+}
+
+/* rg_calls_check - fail if one of the @n calls has run past its limit. */
+static inline void rg_calls_check(const struct rg_call *calls, int n,
+				  const char *what)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		int64_t t = __atomic_load_n(&calls[i].since_ns,
+					    __ATOMIC_ACQUIRE);
+
+		CHECK(t == 0 || (ru_now_ns() - t) / 1000000 <=
+					calls[i].limit_ms,
+		      "%s: call %d (%s) still running after %lld ms, limit "
+		      "%lld ms: hung", what, i, calls[i].what,
+		      (long long)((ru_now_ns() - t) / 1000000),
+		      (long long)calls[i].limit_ms);
+	}
+}
+
 /*
- * rg_wait_all - wait for the @n children in @pids to exit 0; fails as soon
- * as one exits otherwise (the others are then killed at exit, so a
- * producer left waiting for a dead consumer cannot hang the test), or
- * after @ms (-1: no limit).
+ * rg_watch_all - wait for the @n children in @pids to exit 0; fails as
+ * soon as one exits otherwise (the others are then killed at exit, so a
+ * producer left waiting for a dead consumer cannot hang the test), as soon
+ * as one of the @ncalls calls (may be NULL) overruns its limit, or after
+ * @ms (-1: no limit).
  */
-static inline void rg_wait_all(const pid_t *pids, int n, int ms,
-			       const char *what)
+static inline void rg_watch_all(const pid_t *pids, int n,
+				const struct rg_call *calls, int ncalls,
+				int ms, const char *what)
 {
 	int64_t end = ru_now_ns() + (int64_t)ms * 1000000;
 	bool done[16] = { false };
@@ -253,12 +320,21 @@ static inline void rg_wait_all(const pid_t *pids, int n, int ms,
 			      WIFEXITED(st) ? "exited" : "killed by signal",
 			      WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		}
+		if (calls != NULL)
+			rg_calls_check(calls, ncalls, what);
 		CHECK(ms < 0 || ru_now_ns() < end,
 		      "%s: %d of %d children still running after %d ms", what,
 		      left, n, ms);
 		if (left > 0)
 			ru_sleep_ms(2);
 	}
+}
+
+/* rg_wait_all - rg_watch_all() without calls to watch. */
+static inline void rg_wait_all(const pid_t *pids, int n, int ms,
+			       const char *what)
+{
+	rg_watch_all(pids, n, NULL, 0, ms, what);
 }
 
 #define RG_WAIT_OK(pid, what)                                                 \
@@ -812,6 +888,201 @@ static inline const char *rg_end_name(uint32_t e)
 	default:
 		return "garbage";
 	}
+}
+
+/* ------------------------------------------------------------------------
+ * Garbage, for the scribbler tests (t_ring_scribble, t_region_scribble):
+ * what a hostile process with the region mapped may write into it.
+ * ------------------------------------------------------------------------ */
+
+/* rg_rnd - xorshift64: a cheap random stream from *s (never 0). */
+static inline uint64_t rg_rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* rg_garbage - a 64-bit value a hostile peer might put where @near
+ * belongs: random, huge, tiny, a little behind, past a capacity, odd. */
+static inline uint64_t rg_garbage(uint64_t *rs, uint64_t near)
+{
+	switch (rg_rnd(rs) % 6) {
+	case 0:
+		return rg_rnd(rs);
+	case 1:
+		return UINT64_MAX - rg_rnd(rs) % 64;
+	case 2:
+		return rg_rnd(rs) % 64;
+	case 3:
+		return near - 8 * (1 + rg_rnd(rs) % 64); /* backwards */
+	case 4:
+		return near + 8 * (1 + rg_rnd(rs) % 4096); /* far ahead */
+	default:
+		return near + (rg_rnd(rs) % 9); /* misaligned */
+	}
+}
+
+/* rg_garbage32 - random, or a 32-bit value with a meaning somewhere (the
+ * record types, 0, all ones, sizes around a page, the top bit). */
+static inline uint32_t rg_garbage32(uint64_t *rs)
+{
+	static const uint32_t known[] = { REC_DATA, REC_PAD, 0, 0xffffffffu,
+					  8, 4088, 4096, 0x80000000u };
+
+	if (rg_rnd(rs) % 2)
+		return (uint32_t)rg_rnd(rs);
+	return known[rg_rnd(rs) % 8];
+}
+
+/* rg_flip - flips one random bit of the @size bytes at @p. */
+static inline void rg_flip(void *p, size_t size, uint64_t *rs)
+{
+	uint64_t bit = rg_rnd(rs) % (size * 8);
+
+	__atomic_fetch_xor((unsigned char *)p + bit / 8,
+			   (unsigned char)(1u << bit % 8), __ATOMIC_RELAXED);
+}
+
+#define RG_PUT(field, v) __atomic_store_n(&(field), (v), __ATOMIC_RELAXED)
+
+/* The groups of header fields rg_scrib_hdr() writes. */
+enum { RG_HDR_IDENT, RG_HDR_SIZES, RG_HDR_STATE };
+
+static inline void rg_scrib_ident(struct mmipc_hdr *hd, uint64_t *rs)
+{
+	switch (rg_rnd(rs) % 4) {
+	case 0:
+		RG_PUT(hd->magic, rg_rnd(rs) % 2 ? MMIPC_MAGIC_SWAPPED
+						 : rg_rnd(rs));
+		break;
+	case 1:
+		RG_PUT(hd->version, rg_rnd(rs) % 2 ? MMIPC_LAYOUT_VERSION + 1
+						   : (uint32_t)rg_rnd(rs));
+		break;
+	case 2:
+		RG_PUT(hd->format, (uint32_t)rg_rnd(rs));
+		break;
+	default:
+		RG_PUT(hd->hdr_size, rg_rnd(rs) % 2 ? 256 : rg_garbage32(rs));
+		break;
+	}
+}
+
+static inline void rg_scrib_sizes(struct mmipc_hdr *hd, uint64_t size,
+				  uint64_t *rs)
+{
+	switch (rg_rnd(rs) % 4) {
+	case 0:
+		RG_PUT(hd->total_size,
+		       rg_garbage(rs, size + MMIPC_HDR_SIZE));
+		break;
+	case 1:
+		RG_PUT(hd->data_off, rg_garbage(rs, MMIPC_HDR_SIZE));
+		break;
+	case 2:
+		RG_PUT(hd->data_size, rg_garbage(rs, size));
+		break;
+	default: /* a ring's capacity */
+		RG_PUT(hd->params[0], rg_rnd(rs) % 2 ? size << (rg_rnd(rs) % 3)
+						     : rg_garbage(rs, size));
+		break;
+	}
+}
+
+static inline void rg_scrib_state(struct mmipc_hdr *hd, uint64_t *rs)
+{
+	switch (rg_rnd(rs) % 4) {
+	case 0:
+		RG_PUT(hd->kind, rg_rnd(rs) % 2 ? (uint32_t)MMIPC_KIND_RAW +
+							  rg_rnd(rs) % 2
+						: rg_garbage32(rs));
+		break;
+	case 1:
+		RG_PUT(hd->state, rg_rnd(rs) % 2 ? MMIPC_STATE_INIT
+						 : rg_garbage32(rs));
+		break;
+	case 2: /* openers re-read the sizes of a newer generation */
+		__atomic_fetch_add(&hd->resize_gen, 1, __ATOMIC_RELEASE);
+		break;
+	default:
+		RG_PUT(hd->creator_pid, (int32_t)rg_garbage32(rs));
+		RG_PUT(hd->creator_start, rg_rnd(rs) % 2 ? 0 : rg_rnd(rs));
+		RG_PUT(hd->creator_pidns, rg_rnd(rs) % 2 ? 0 : rg_rnd(rs));
+		break;
+	}
+}
+
+/*
+ * rg_scrib_hdr - garbage into one field of group @group (RG_HDR_*) of the
+ * header @hd of a region whose data area has @size bytes; or, one time in
+ * 8, the header's first line back from @saved whole, so that openers see
+ * it go bad and good again.
+ */
+static inline void rg_scrib_hdr(struct mmipc_hdr *hd,
+				const struct mmipc_hdr *saved, int group,
+				uint64_t size, uint64_t *rs)
+{
+	if (rg_rnd(rs) % 8 == 0)
+		memcpy(hd, saved, offsetof(struct mmipc_hdr, state));
+	else if (group == RG_HDR_IDENT)
+		rg_scrib_ident(hd, rs);
+	else if (group == RG_HDR_SIZES)
+		rg_scrib_sizes(hd, size, rs);
+	else
+		rg_scrib_state(hd, rs);
+}
+
+/*
+ * rg_scrib_slot - garbage into one of the 16 peer slots at @slots: a
+ * random word, or a plausible one (CLAIMING or ACTIVE, or a state past
+ * them, with the pid of init or of the caller's parent, which are alive),
+ * a role, a start time (0: "pid only"), a pid namespace.
+ */
+static inline void rg_scrib_slot(struct mmipc_peer_slot *slots, uint64_t *rs)
+{
+	struct mmipc_peer_slot *s = &slots[rg_rnd(rs) % MMIPC_PEER_SLOTS];
+
+	switch (rg_rnd(rs) % 5) {
+	case 0:
+		RG_PUT(s->word, rg_rnd(rs));
+		break;
+	case 1:
+		RG_PUT(s->word, PEER_WORD(rg_rnd(rs) % 2 ? 1 : getppid(),
+					  rg_rnd(rs), rg_rnd(rs) % 4));
+		break;
+	case 2:
+		RG_PUT(s->role, rg_garbage32(rs));
+		break;
+	case 3:
+		RG_PUT(s->start, rg_rnd(rs) % 2 ? 0 : rg_rnd(rs));
+		break;
+	default:
+		RG_PUT(s->pidns, rg_rnd(rs) % 2 ? 0 : rg_rnd(rs));
+		break;
+	}
+}
+
+/*
+ * rg_map_file - maps the whole file of the named region @addr read-write
+ * by itself (not through the library, which refuses a region once its
+ * header is garbage); its size goes to *size. munmap() it when done.
+ */
+static inline unsigned char *rg_map_file(const char *addr, size_t *size)
+{
+	char path[512];
+	void *p;
+	int fd;
+
+	ru_path(path, sizeof(path), addr);
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	*size = (size_t)ru_file_size(path);
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "mmap %s: %s", path, strerror(errno));
+	close(fd);
+	return p;
 }
 
 /*
