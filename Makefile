@@ -1,5 +1,6 @@
 # Thin wrapper around CMake. Targets: all (build), demo, test, bench, install,
-# clean; and the analyses of .ci/analysis.sh: lint, tsan, valgrind, analysis.
+# clean; the analyses of .ci/analysis.sh: lint, tsan, valgrind, analysis;
+# fuzz (.ci/fuzz.sh).
 #   make test SANITIZE=1     ASan+UBSan build in build-asan/
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
 PREFIX   ?= /usr/local
@@ -13,7 +14,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all configure demo test bench install clean lint tsan valgrind analysis
+.PHONY: all configure demo test bench install clean lint tsan valgrind analysis fuzz
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -46,6 +47,11 @@ lint tsan valgrind:
 
 analysis:
 	.ci/analysis.sh
+
+# the libFuzzer targets of fuzz/ for a fixed count (~2 min, as CI does);
+# FUZZ_TIME=3600 make fuzz: an hour per target (needs clang)
+fuzz:
+	.ci/fuzz.sh
 
 clean:
 	rm -rf build build-asan build-tsan build-vg build-fuzz
