@@ -9,7 +9,8 @@
  * position followed by evc_signal() (a fence and a load of the sleeper
  * count): a busy stream makes no system call. The consumer publishes its
  * tail at every release: a plain store to its own line, which the producer
- * reads only when it thinks the ring is full. Publishing late would batch
+ * reads only when it thinks the ring is full, and the fence only when a
+ * producer may be waiting (publish_tail()). Publishing late would batch
  * nothing the producer sees, and would let a replacement consumer get a
  * message again that a dead one had already been given.
  *
@@ -413,6 +414,22 @@ int mmipc_ring_send(mmipc_ring *ring, const void *buf, size_t len,
  * Consumer.
  * ------------------------------------------------------------------------ */
 
+/*
+ * Publishes our tail at every release, but does not pay evc_signal()'s
+ * full fence at every one: a fence per message halves a busy stream of
+ * small ones, and a producer sleeps for space only on a full ring. So a
+ * plain look at the sleeper count first, and the fence and wake-up when
+ * it is not zero, or when we have read all that the producer published
+ * (the ring is empty from where we stand: the moment a waiting producer
+ * must not miss).
+ *
+ * The plain look may run before our tail store is visible, while a
+ * producer announces itself and re-reads the old tail: it then sleeps
+ * through this release, and hears of the space at one of our next ones
+ * (their looks see its announcement), at the latest when we have read
+ * all it published, or when its sleep slice ends (LIVENESS_MS). A
+ * producer is never left waiting for space that nobody will tell it of.
+ */
 static void publish_tail(struct mmipc_ring *ring)
 {
 	struct mmipc_ring_ctl *c = ring->ctl;
@@ -423,7 +440,10 @@ static void publish_tail(struct mmipc_ring *ring)
 	 * reads of the released bytes are done before it may reuse them */
 	__atomic_store_n(&c->tail, ring->tail, __ATOMIC_RELEASE);
 	ring->tail_pub = ring->tail;
-	evc_signal(&c->space);
+	/* relaxed: a hint (see above); evc_signal() fences and looks again */
+	if (ring->tail == ring->head_cache ||
+	    __atomic_load_n(&c->space.waiters, __ATOMIC_RELAXED) != 0)
+		evc_signal(&c->space);
 }
 
 /* ready(): bytes published past our tail (1), end-of-stream (0 is "not
