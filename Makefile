@@ -1,11 +1,12 @@
 # Thin wrapper around CMake. Targets: all (build), demo, test, bench, install,
 # clean; the analyses of .ci/analysis.sh: lint, tsan, valgrind, analysis;
-# fuzz (.ci/fuzz.sh).
+# fuzz (.ci/fuzz.sh); torture (the long crash-torture run).
 #   make test SANITIZE=1     ASan+UBSan build in build-asan/
 #   make install PREFIX=/usr/local DESTDIR=/tmp/stage
 PREFIX   ?= /usr/local
 SANITIZE ?= 0
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+TRIALS   ?= 10000
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-asan
@@ -14,7 +15,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all configure demo test bench install clean lint tsan valgrind analysis fuzz
+.PHONY: all configure demo test bench install clean lint tsan valgrind analysis fuzz torture
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -52,6 +53,11 @@ analysis:
 # FUZZ_TIME=3600 make fuzz: an hour per target (needs clang)
 fuzz:
 	.ci/fuzz.sh
+
+# make torture [TRIALS=N]: the long crash-torture run (10,000 trials: about
+# 20 minutes); make test runs 200
+torture: all
+	$(BUILD)/tests/mmipc-torture --trials $(TRIALS)
 
 clean:
 	rm -rf build build-asan build-tsan build-vg build-fuzz
