@@ -236,6 +236,18 @@ static inline void kill_kids(void)
 	}
 }
 
+/* cli_cleanup - the CLI tests' atexit() handler: in the test's own
+ * process (not in a forked child), kill the children that still run and
+ * remove the private directory. */
+static inline void cli_cleanup(void)
+{
+	if (getpid() != main_pid)
+		return;
+	kill_kids();
+	if (dir[0] != '\0')
+		rm_dir(dir);
+}
+
 /* new_file - create dir/name (truncated), open for reading and writing;
  * the path goes to path. */
 static inline int new_file(const char *name, char *path, size_t size)

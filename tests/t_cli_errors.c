@@ -12,12 +12,6 @@
 
 #include "cli_util.h"
 
-static void cleanup(void)
-{
-	if (getpid() == main_pid && dir[0] != '\0')
-		rm_dir(dir);
-}
-
 /* The run in R was a usage error: status 2, usage on stderr only. */
 static void check_usage(const char *what)
 {
@@ -307,7 +301,7 @@ static void test_ls_unreadable(void)
 int main(void)
 {
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
 

@@ -11,12 +11,6 @@
 
 #include "cli_util.h"
 
-static void cleanup(void)
-{
-	if (getpid() == main_pid && dir[0] != '\0')
-		rm_dir(dir);
-}
-
 /* create file:PATH --mode 640 gives a file of exactly that mode, which
  * ls ADDR lists and stat --json describes. */
 static void test_file_region(void)
@@ -87,7 +81,7 @@ static void test_odd_name(void)
 int main(void)
 {
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	t_tmpdir(dir, sizeof(dir));
 	test_file_region();
 	test_odd_name();

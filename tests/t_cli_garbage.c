@@ -56,15 +56,6 @@ static int failures;	/* of EXPECT() */
 		}                                                             \
 	} while (0)
 
-static void cleanup(void)
-{
-	if (getpid() != main_pid)
-		return;
-	kill_kids();
-	if (dir[0] != '\0')
-		rm_dir(dir);
-}
-
 static struct input *new_input(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static struct input *new_input(const char *fmt, ...)
@@ -395,7 +386,7 @@ static void known_gaps(void)
 int main(void)
 {
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");

@@ -15,15 +15,6 @@
 
 #define NOTICE_MS 1500
 
-static void cleanup(void)
-{
-	if (getpid() != main_pid)
-		return;
-	kill_kids();
-	if (dir[0] != '\0')
-		rm_dir(dir);
-}
-
 static const char *new_ring(char *addr, size_t size, const char *tag)
 {
 	t_name(addr, size, tag);
@@ -253,7 +244,7 @@ static void test_receiver_killed(void)
 int main(void)
 {
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
 	CHECK(setenv("M", t_tool(), 1) == 0, "setenv");

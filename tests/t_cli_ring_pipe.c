@@ -12,15 +12,6 @@
 
 #include "cli_util.h"
 
-static void cleanup(void)
-{
-	if (getpid() != main_pid)
-		return;
-	kill_kids();
-	if (dir[0] != '\0')
-		rm_dir(dir);
-}
-
 /* A fresh ring in the private directory. */
 static const char *new_ring(char *addr, size_t size, const char *tag,
 			    const char *capacity)
@@ -267,7 +258,7 @@ static void test_last_line(void)
 int main(void)
 {
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
 	CHECK(setenv("M", t_tool(), 1) == 0, "setenv");

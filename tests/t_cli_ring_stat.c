@@ -16,15 +16,6 @@
 
 static char addr[128];
 
-static void cleanup(void)
-{
-	if (getpid() != main_pid)
-		return;
-	kill_kids();
-	if (dir[0] != '\0')
-		rm_dir(dir);
-}
-
 static bool exists(void)
 {
 	char path[256];
@@ -177,7 +168,7 @@ int main(void)
 	pid_t sender, receiver;
 
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
 	t_name(addr, sizeof(addr), "stat");

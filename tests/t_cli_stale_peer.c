@@ -23,15 +23,6 @@
 static char ring[2][128];	/* the two rings, shm:NAME */
 static pid_t creator[2], peer[2];
 
-static void cleanup(void)
-{
-	if (getpid() != main_pid)
-		return;
-	kill_kids();
-	if (dir[0] != '\0')
-		rm_dir(dir);
-}
-
 /* A child that does what @role says (0: create the ring, 1 and 2: attach
  * as that role), then writes one byte to the pipe and waits to be killed.
  * Registered with kill_kids() for a failed CHECK. */
@@ -207,7 +198,7 @@ int main(void)
 	int i;
 
 	main_pid = getpid();
-	CHECK(atexit(cleanup) == 0, "atexit");
+	CHECK(atexit(cli_cleanup) == 0, "atexit");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	t_tmpdir(dir, sizeof(dir));
 	CHECK(setenv("MMIPC_SHM_DIR", dir, 1) == 0, "setenv");
