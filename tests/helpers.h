@@ -117,6 +117,22 @@ static inline int t_count_dir(const char *path)
 	return n;
 }
 
+/* t_count_all - the entries of a directory, hidden ones included (a
+ * half-made ".name" too), "." and ".." not. */
+static inline int t_count_all(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	CHECK(d != NULL, "opendir %s: %s", path, strerror(errno));
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* Open descriptors of this process (for leak checks around a call). */
 static inline int t_count_fds(void)
 {

@@ -19,21 +19,6 @@
 
 #define SMALL (256 * 1024)
 
-/* Entries in dir, hidden ones included. */
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d != NULL, "opendir %s: %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void no_room(const char *addr, uint64_t size, const char *dir,
 		    int had)
 {
@@ -46,7 +31,7 @@ static void no_room(const char *addr, uint64_t size, const char *dir,
 		 -ENOSPC);
 	CHECK(keep == (mmipc_region *)&keep, "failed create set *out");
 	CHECK_RES(before, addr);
-	CHECK(entries(dir) == had, "%s: failed create left a file in %s", addr,
+	CHECK(t_count_all(dir) == had, "%s: failed create left a file in %s", addr,
 	      dir);
 }
 
@@ -86,7 +71,7 @@ static void no_inodes(const char *dir)
 	int had, n;
 
 	n = use_up_inodes(dir);
-	had = entries(dir);
+	had = t_count_all(dir);
 	no_room(t_name(addr, sizeof(addr), "noinode"), 4096, dir, had);
 	snprintf(file, sizeof(file), "file:%s/noinode", dir);
 	no_room(file, 4096, dir, had);
@@ -190,7 +175,7 @@ int main(int argc, char **argv)
 	      rc > 128 ? "killed by signal" : "exited",
 	      rc > 128 ? rc - 128 : rc);
 	/* the tmpfs went with the namespace: the directory is empty */
-	CHECK(entries(dir) == 0, "%s not empty", dir);
+	CHECK(t_count_all(dir) == 0, "%s not empty", dir);
 	t_rmtree(dir);
 	return rc;
 }

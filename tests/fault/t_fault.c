@@ -57,28 +57,13 @@ struct snap {
 	int shm, file;
 };
 
-/* Entries of dir, hidden ones included (a half-made ".name" too). */
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	CHECK(d != NULL, "opendir %s: %s", dir, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
-}
-
 static struct snap snap_now(void)
 {
 	struct snap s;
 
 	s.res = ru_res_now();
-	s.shm = entries(fault_shm_dir);
-	s.file = entries(fault_file_dir);
+	s.shm = t_count_all(fault_shm_dir);
+	s.file = t_count_all(fault_file_dir);
 	return s;
 }
 
@@ -435,7 +420,8 @@ int main(int argc, char **argv)
 	for (k = 0; k < FC_NCALLS && only == NULL; k++)
 		CHECK(total[k] > 0, "no %s call seen: is libmmipc reaching the "
 		      "shim?", fault_call_name((enum fault_call)k));
-	CHECK(entries(fault_shm_dir) == 0 && entries(fault_file_dir) == 0,
+	CHECK(t_count_all(fault_shm_dir) == 0 &&
+		      t_count_all(fault_file_dir) == 0,
 	      "regions left in %s", top);
 	remove_top();
 	printf("fault: %u operations, %u call sites, %u injections "
