@@ -305,7 +305,8 @@ static int consumer_closed(struct mmipc_ring *ring)
  * end of the ring first when it does not fit there, then waits for space.
  * Out of line: inlined, it would make every reserve save and restore the
  * registers that only waiting needs. */
-static __attribute__((noinline)) int make_room(struct mmipc_ring *ring, uint64_t rec, int timeout_ms)
+static __attribute__((noinline)) int make_room(struct mmipc_ring *ring,
+					       uint64_t rec, int timeout_ms)
 {
 	uint64_t to_end;
 	int rc;
