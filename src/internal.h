@@ -78,7 +78,7 @@ int region_open_inspect(struct mmipc_region **out, const char *addr);
 /* region.c: helpers shared with region_open.c */
 struct mmipc_region *region_alloc(void);
 uint64_t region_total_for(uint64_t data_size);
-int region_check_size(uint64_t size, bool plain, int backend,
+int region_check_size(uint64_t size, uint64_t off, int backend,
 		      uint64_t *total);
 int region_reserve(int fd, uint64_t total);
 

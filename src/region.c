@@ -34,10 +34,12 @@ uint64_t region_total_for(uint64_t data_size)
 	return MMIPC_HDR_SIZE + ((data_size + 4095) & ~UINT64_C(4095));
 }
 
-/* Checks a data size and gives the file size it needs; -EINVAL for 0,
+/* Checks a data size and gives the file size it needs with the data at
+ * offset @off (0: a plain file, all data, not rounded); -EINVAL for 0,
  * -EFBIG past our limit or the process's RLIMIT_FSIZE (which would
  * otherwise kill us with SIGXFSZ in the middle of fallocate). */
-int region_check_size(uint64_t size, bool plain, int backend, uint64_t *total)
+int region_check_size(uint64_t size, uint64_t off, int backend,
+		      uint64_t *total)
 {
 	struct rlimit rl;
 
@@ -45,7 +47,8 @@ int region_check_size(uint64_t size, bool plain, int backend, uint64_t *total)
 		return -EINVAL;
 	if (size > MMIPC_MAX_SIZE)
 		return -EFBIG;
-	*total = plain ? size : region_total_for(size);
+	*total = off == 0 ? size
+			  : off - MMIPC_HDR_SIZE + region_total_for(size);
 	if (backend != MMIPC_BACKEND_ANON && getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY && *total > rl.rlim_cur)
 		return -EFBIG;
@@ -156,7 +159,7 @@ static int create_named(struct mmipc_region *r, const struct addr *a,
 	uint64_t total;
 	int dfd, rc;
 
-	rc = region_check_size(size, false, a->backend, &total);
+	rc = region_check_size(size, MMIPC_HDR_SIZE, a->backend, &total);
 	if (rc < 0)
 		return rc;
 	addr_split(a, dir, sizeof(dir), &base);
@@ -213,7 +216,8 @@ static int create_memfd(struct mmipc_region *r, uint32_t kind, uint64_t size,
 	uint64_t total;
 	int rc;
 
-	rc = region_check_size(size, false, MMIPC_BACKEND_MEMFD, &total);
+	rc = region_check_size(size, MMIPC_HDR_SIZE, MMIPC_BACKEND_MEMFD,
+			       &total);
 	if (rc < 0)
 		return rc;
 	r->fd = memfd_create("mmipc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -259,7 +263,7 @@ int region_create(struct mmipc_region **out, const char *addr, uint32_t kind,
 	r->backend = a.backend;
 	switch (a.backend) {
 	case MMIPC_BACKEND_ANON:
-		rc = region_check_size(size, false, a.backend, &total);
+		rc = region_check_size(size, MMIPC_HDR_SIZE, a.backend, &total);
 		if (rc == 0)
 			rc = build(r, kind, total, size, params, init, arg);
 		break;
@@ -367,7 +371,10 @@ int mmipc_region_resize(mmipc_region *r, uint64_t size)
 		return -EINVAL;
 	if (size == r->data_size)
 		return 0;
-	rc = region_check_size(size, plain, r->backend, &total);
+	/* the data starts where the header said at open (any multiple of
+	 * a cache line past the header block), not where we would put it:
+	 * the file must hold data_off + size */
+	rc = region_check_size(size, r->data_off, r->backend, &total);
 	if (rc < 0)
 		return rc;
 	rc = region_reserve(r->fd, total);

@@ -5,7 +5,8 @@
  * until mmipc_region_refresh() says 1 (remapped), then sees the new size
  * and what was written there, and a second refresh says 0. Shrinking is
  * -EINVAL, a read-only handle -EBADF, past MMIPC_MAX_SIZE -EFBIG, anon
- * -EOPNOTSUPP. For shm:, file: and memfd.
+ * -EOPNOTSUPP. For shm:, file: and memfd. A region whose data starts
+ * past the header block grows with its data where it is.
  */
 #include "region_util.h"
 
@@ -139,6 +140,47 @@ static void grow(const struct ru_backend *b, const char *dir)
 		ru_unlink(addr);
 }
 
+/*
+ * A header may put the data further than right after the header block (a
+ * multiple of a cache line, which open accepts). Growing such a region
+ * must size the file for data_off + the new size: the scribbler test once
+ * crashed reading the last byte of a handle grown by a resize that sized
+ * it as if data_off were MMIPC_HDR_SIZE.
+ */
+static void far_data(const char *dir)
+{
+	const uint64_t off = MMIPC_HDR_SIZE + 4096 + 3 * 64;
+	char buf[512], path[512];
+	const char *addr = ru_addr(buf, sizeof(buf), &ru_backends[1], "far",
+				   dir);
+	struct mmipc_region_info info;
+	mmipc_region *r = NULL;
+	uint64_t total;
+
+	CHECK_RC(mmipc_region_create(&r, addr, OLD, 0, 0), 0);
+	CHECK_RC(mmipc_region_close(r), 0);
+	ru_path(path, sizeof(path), addr);
+	total = off + 4096;
+	ru_truncate(path, total);
+	ru_put64(path, offsetof(struct mmipc_hdr, total_size), total);
+	ru_put64(path, offsetof(struct mmipc_hdr, data_off), off);
+	CHECK_RC(mmipc_region_open(&r, addr, MMIPC_KIND_RAW, 0), 0);
+	CHECK(mmipc_region_size(r) == OLD, "size %llu", (unsigned long long)mmipc_region_size(r));
+	CHECK_RC(mmipc_region_resize(r, 3 * OLD), 0);
+	CHECK_RC(mmipc_region_info(r, &info), 0);
+	CHECK(info.data_off == off && info.total_size >= off + 3 * OLD &&
+		      info.file_size >= info.total_size,
+	      "data_off %llu, total %llu, file %llu",
+	      (unsigned long long)info.data_off,
+	      (unsigned long long)info.total_size,
+	      (unsigned long long)info.file_size);
+	/* the whole data area is mapped and backed: the last byte too */
+	ru_fill(mmipc_region_data(r), 3 * OLD, 22);
+	CHECK_PATTERN(mmipc_region_data(r), 3 * OLD, 22);
+	CHECK_RC(mmipc_region_close(r), 0);
+	ru_unlink(addr);
+}
+
 int main(int argc, char **argv)
 {
 	mmipc_region *r = NULL;
@@ -150,6 +192,7 @@ int main(int argc, char **argv)
 	grow(&ru_backends[0], dir);	/* shm */
 	grow(&ru_backends[1], dir);	/* file */
 	grow(&ru_backends[4], dir);	/* memfd */
+	far_data(dir);
 
 	CHECK_RC(mmipc_region_create(&r, "anon", OLD, 0, 0), 0);
 	CHECK_RC(mmipc_region_resize(r, NEW), -EOPNOTSUPP);
