@@ -159,6 +159,8 @@ _Static_assert(MMIPC_HDR_SIZE % MMIPC_CACHELINE == 0, "hdr block aligned");
  *    24    8 attach_ns  claimer, before ACTIVE       informative
  *    32    4 role       claimer, before ACTIVE       checked: 1 or 2
  *    36   28 reserved   zero
+ * While a slot is CLAIMING, start, pidns and role are still its previous
+ * holder's: the liveness of a claimer is judged by its pid alone.
  * ------------------------------------------------------------------------ */
 #define MMIPC_PEER_OFF	 256u
 #define MMIPC_PEER_SLOTS 16u

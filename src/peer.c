@@ -47,8 +47,16 @@ static int slot_alive(const struct mmipc_peer_slot *s, uint64_t w)
 	pidns = READ_ONCE(s->pidns);
 	if (pidns != 0 && pidns != proc_self_pidns())
 		return -1;
-	/* while CLAIMING, start may not be written yet: 0 = pid only */
-	return proc_alive(PEER_PID(w), READ_ONCE(s->start));
+	/*
+	 * While CLAIMING, start (and pidns) are still the previous holder's:
+	 * the claimer writes its own only after the CAS. Judged by them, a
+	 * live claimer looked like a reused pid, a second attacher stole
+	 * the slot, and two live peers each took it for theirs (a survivor
+	 * then never noticed its peer's death). The pid alone (0) decides.
+	 */
+	return proc_alive(PEER_PID(w), PEER_STATE(w) == PEER_CLAIMING
+					       ? 0
+					       : READ_ONCE(s->start));
 }
 
 /* Takes slot i from the word w seen in it; fills it; true on success. */
@@ -70,9 +78,13 @@ static bool claim(struct mmipc_peer_slot *s, uint64_t w, uint32_t role,
 	WRITE_ONCE(s->attach_ns, now_ns(CLOCK_REALTIME));
 	WRITE_ONCE(s->role, role);
 	*mine = PEER_WORD(pid, gen, PEER_ACTIVE);
-	/* release: a reader that sees ACTIVE (acquire) sees the fields */
-	__atomic_store_n(&s->word, *mine, __ATOMIC_RELEASE);
-	return true;
+	/* a CAS, not a store: if the slot was taken from us meanwhile
+	 * (judged dead: a claimer whose pid this namespace cannot see), it
+	 * is the taker's, and we look for another. Release: a reader that
+	 * sees ACTIVE (acquire) sees the fields. */
+	w = PEER_WORD(pid, gen, PEER_CLAIMING);
+	return __atomic_compare_exchange_n(&s->word, &w, *mine, false,
+					   __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 /*
